@@ -1,0 +1,176 @@
+//! JSON-RPC 2.0 framing, to the letter: single calls, notifications, batches, parse errors
+//! and invalid requests. jsonrpsee's `raw_json_request` answers one call with a small
+//! non-negative integer id; everything around it is here: the caller's id is kept aside as
+//! written (`1.5`, `-1`, `"x"`, `null`, 2^64) and restored in the reply.
+
+use std::collections::HashMap;
+
+use jsonrpsee::Methods;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::api::Router;
+use super::ctx::CallSite;
+use super::error::{self, RpcError};
+use super::Allow;
+
+/// One window's view of the API: answers JSON-RPC messages for that window.
+#[derive(Clone)]
+pub struct Endpoint {
+    router: Router,
+    module: Methods,
+    site: CallSite,
+    allow: Allow,
+}
+
+impl Endpoint {
+    pub(crate) fn new(router: Router, module: Methods, site: CallSite, allow: Allow) -> Self {
+        Self { router, module, site, allow }
+    }
+
+    /// Who this endpoint answers for.
+    pub fn site(&self) -> &CallSite {
+        &self.site
+    }
+
+    /// The allowlist this endpoint enforces.
+    pub fn allow(&self) -> &Allow {
+        &self.allow
+    }
+
+    /// The router this endpoint dispatches to.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Answers one JSON-RPC message (a call, a notification or a batch). `None` means no reply
+    /// is due: a notification, or a batch of notifications only.
+    ///
+    /// Must run inside a tokio runtime: handlers are spawned onto it.
+    pub async fn handle(&self, text: &str) -> Option<String> {
+        let limits = self.router.limits();
+        if text.len() > limits.max_message_bytes {
+            let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(serde_json::json!({
+                "limit": limits.max_message_bytes, "size": text.len(), "unit": "bytes"
+            }));
+            return Some(error_reply("null", &e));
+        }
+        let raw: &RawValue = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => return Some(parse_error(&e)),
+        };
+        if !raw.get().starts_with('[') {
+            return self.handle_one(raw.get()).await;
+        }
+        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
+            Ok(items) => items,
+            Err(e) => return Some(parse_error(&e)),
+        };
+        if items.is_empty() {
+            return Some(invalid_request("null", "an empty batch is not a request"));
+        }
+        if items.len() > limits.max_batch_len {
+            let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG)
+                .with_data(serde_json::json!({ "limit": limits.max_batch_len, "size": items.len(), "unit": "batch entries" }));
+            return Some(error_reply("null", &e));
+        }
+        // Entries run concurrently; replies keep the batch's order.
+        let tasks: Vec<_> = items
+            .iter()
+            .map(|item| {
+                let this = self.clone();
+                let item = item.get().to_owned();
+                tokio::spawn(async move { this.handle_one(&item).await })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for task in tasks {
+            match task.await {
+                Ok(Some(reply)) => replies.push(reply),
+                Ok(None) => {}
+                Err(e) => replies.push(error_reply("null", &RpcError::internal(e.to_string()))),
+            }
+        }
+        (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")))
+    }
+
+    async fn handle_one(&self, text: &str) -> Option<String> {
+        let Ok(members) = serde_json::from_str::<HashMap<String, &RawValue>>(text) else {
+            return Some(invalid_request("null", "a request must be a JSON object"));
+        };
+        let id = members.get("id").map(|r| r.get());
+        if let Some(id) = id {
+            if !matches!(id.as_bytes().first(), Some(b'"' | b'-' | b'0'..=b'9' | b'n')) {
+                return Some(invalid_request("null", "id must be a string, a number or null"));
+            }
+        }
+        let reply_id = id.unwrap_or("null");
+        let fail = |why: &str| Some(invalid_request(reply_id, why));
+        match members.get("jsonrpc").map(|r| serde_json::from_str::<String>(r.get())) {
+            Some(Ok(v)) if v == "2.0" => {}
+            _ => return fail("\"jsonrpc\" must be exactly \"2.0\""),
+        }
+        let Some(Ok(method)) = members.get("method").map(|r| serde_json::from_str::<String>(r.get())) else {
+            return fail("\"method\" must be a string");
+        };
+        let params = members.get("params").map(|r| r.get());
+        if let Some(p) = params {
+            if !(p.starts_with('[') || p.starts_with('{')) {
+                return fail("\"params\" must be an array or an object");
+            }
+        }
+        let outcome = self.call(&method, params).await;
+        let id = id?; // a notification: never answered, whatever happened
+        Some(match outcome {
+            Ok(result) => format!(r#"{{"jsonrpc":"2.0","result":{},"id":{id}}}"#, result.get()),
+            Err(e) => error_reply(id, &e),
+        })
+    }
+
+    /// Checks the allowlist, then dispatches through jsonrpsee with a stand-in id.
+    async fn call(&self, method: &str, params: Option<&str>) -> Result<Box<RawValue>, RpcError> {
+        if self.router.method(method).is_none() {
+            return Err(RpcError::method_not_found(method));
+        }
+        if !self.allow.permits(method) {
+            tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist");
+            return Err(RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG).with_data(
+                serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
+            ));
+        }
+        let request = format!(
+            r#"{{"jsonrpc":"2.0","id":0,"method":{},"params":{}}}"#,
+            serde_json::to_string(method).expect("a string serializes"),
+            params.unwrap_or("null")
+        );
+        let (response, _) = self
+            .module
+            .raw_json_request(&request, 1)
+            .await
+            .map_err(|e| RpcError::internal(format!("dispatch failed: {e}")))?;
+        #[derive(Deserialize)]
+        struct Response {
+            result: Option<Box<RawValue>>,
+            error: Option<RpcError>,
+        }
+        let response: Response = serde_json::from_str(response.get())
+            .map_err(|e| RpcError::internal(format!("unreadable dispatcher response: {e}")))?;
+        match (response.error, response.result) {
+            (Some(e), _) => Err(e),
+            (None, Some(r)) => Ok(r),
+            (None, None) => Ok(RawValue::from_string("null".into()).expect("null is JSON")),
+        }
+    }
+}
+
+fn error_reply(id: &str, e: &RpcError) -> String {
+    format!(r#"{{"jsonrpc":"2.0","error":{},"id":{id}}}"#, e.to_json())
+}
+
+fn parse_error(e: &serde_json::Error) -> String {
+    error_reply("null", &RpcError::new(error::PARSE_ERROR, error::PARSE_ERROR_MSG).with_data(e.to_string().into()))
+}
+
+fn invalid_request(id: &str, why: &str) -> String {
+    error_reply(id, &RpcError::new(error::INVALID_REQUEST, error::INVALID_REQUEST_MSG).with_data(why.into()))
+}

@@ -1,0 +1,357 @@
+// rpcview preload: defines a frozen `window.api` that speaks JSON-RPC 2.0 to the Rust host.
+//
+// The host injects this file before any page script, in the main frame only, as
+// `(<this function>)(config)`. It has no dependencies and no build step. Everything it uses
+// after start-up is captured here first, so a page script that later replaces `JSON.parse`,
+// `Promise`, `Map.prototype.get` or `Object.prototype.then` cannot forge the bridge's
+// messages or read other calls' replies. Its checks are a convenience for the page's
+// developers: the host checks every message again, and that check is the boundary.
+//
+// Order: captured globals; message kinds and error codes; the pending map; the inbound
+// dispatcher; invoke, notify, on, once; freeze and define `window.api`.
+(function rpcviewPreload(config) {
+  'use strict';
+
+  // ---- Captured globals -------------------------------------------------------------------
+  const win = globalThis;
+  const doc = win.document;
+  const { freeze, defineProperty, getPrototypeOf, getOwnPropertyDescriptor } = Object;
+  const apply = Reflect.apply;
+  const bind = Function.prototype.bind;
+  const call = Function.prototype.call;
+  /** `uncurry(Map.prototype.get)(map, key)`: a method that no later patch can reach. */
+  const uncurry = (fn) => apply(bind, call, [fn]);
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty);
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  const isArray = Array.isArray;
+  const arrayJoin = uncurry(Array.prototype.join);
+  const PromiseCtor = Promise;
+  const MapCtor = Map;
+  const mapGet = uncurry(Map.prototype.get);
+  const mapSet = uncurry(Map.prototype.set);
+  const mapDelete = uncurry(Map.prototype.delete);
+  const mapSize = uncurry(getOwnPropertyDescriptor(Map.prototype, 'size').get);
+  const mapForEach = uncurry(Map.prototype.forEach);
+  const SetCtor = Set;
+  const setAdd = uncurry(Set.prototype.add);
+  const setHas = uncurry(Set.prototype.has);
+  const setDelete = uncurry(Set.prototype.delete);
+  const setForEach = uncurry(Set.prototype.forEach);
+  const setSize = uncurry(getOwnPropertyDescriptor(Set.prototype, 'size').get);
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const CustomEventCtor = win.CustomEvent;
+  const dispatchEvent = uncurry(win.EventTarget.prototype.dispatchEvent);
+  const addEventListener = uncurry(win.EventTarget.prototype.addEventListener);
+  const removeEventListener = uncurry(win.EventTarget.prototype.removeEventListener);
+  const setTimeoutFn = win.setTimeout;
+  const clearTimeoutFn = win.clearTimeout;
+  const queueMicrotaskFn = win.queueMicrotask;
+  const NumberIsFinite = Number.isFinite;
+
+  /** Defines an own data property, so no setter on a prototype can intercept the write. */
+  const put = (obj, key, value) =>
+    defineProperty(obj, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+
+  // Convenience only: the host refuses messages from any other frame or origin by itself.
+  if (win !== win.top || win.location.origin !== config.origin) return;
+
+  // ---- Message kinds and error codes --------------------------------------------------------
+  /** What crosses the bridge, by kind (JSON-RPC 2.0 messages, one per kind). */
+  const Kind = freeze({
+    __proto__: null,
+    REQUEST: 'request', // page → host, has an id, answered
+    NOTIFICATION: 'notification', // page → host, no id, never answered
+    RESPONSE: 'response', // host → page, answers a request by id
+    EVENT: 'event', // host → page, a notification pushed by the host
+  });
+
+  /** Error codes, the same numbers as the host's `rpc::error` constants. */
+  const Code = freeze({
+    __proto__: null,
+    INVALID_PARAMS: -32602,
+    INTERNAL_ERROR: -32603,
+    METHOD_NOT_ALLOWED: -32001,
+    TIMED_OUT: -32003,
+    ABORTED: -32004,
+  });
+
+  /** The error every rejected `invoke` carries: a JSON-RPC error object as an `Error`. */
+  class RpcError extends ErrorCtor {
+    /**
+     * @param {number} code JSON-RPC error code
+     * @param {string} message what went wrong
+     * @param {unknown} [data] structured detail, as the host sent it
+     */
+    constructor(code, message, data) {
+      super(message);
+      put(this, 'name', 'RpcError');
+      put(this, 'code', code);
+      put(this, 'data', data);
+    }
+  }
+  freeze(RpcError.prototype);
+  freeze(RpcError);
+
+  const toSet = (list) => {
+    const set = new SetCtor();
+    for (let i = 0; i < list.length; i++) setAdd(set, list[i]);
+    return set;
+  };
+  const allowed = freeze({
+    __proto__: null,
+    [Kind.REQUEST]: toSet(config.methods),
+    [Kind.NOTIFICATION]: toSet(config.notifications),
+    [Kind.EVENT]: toSet(config.events),
+  });
+  const refusal = (kind, name) =>
+    new RpcError(
+      Code.METHOD_NOT_ALLOWED,
+      `${kind === Kind.EVENT ? 'event' : kind === Kind.NOTIFICATION ? 'notification' : 'method'} ` +
+        `'${name}' is not allowed in this window; the host allows: ` +
+        (setSize(allowed[kind]) ? arrayJoin(config[kind === Kind.EVENT ? 'events' : kind === Kind.NOTIFICATION ? 'notifications' : 'methods'], ', ') : 'none'),
+      { __proto__: null, name, kind },
+    );
+  const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
+
+  // ---- Outbound: one hand-off per microtask --------------------------------------------------
+  // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
+  // answered on its own), which is what makes a burst of calls cheap.
+  const nonce = String(Math.random()).slice(2) + String(Date.now());
+  let queue = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(queue, ',') + ']}';
+    queue = [];
+    dispatchEvent(doc, new CustomEventCtor(config.channel, { __proto__: null, detail }));
+  };
+  const send = (text) => {
+    put(queue, queue.length, text);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      apply(queueMicrotaskFn, win, [flush]);
+    }
+  };
+  /** JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope. */
+  const envelope = (id, method, params) => {
+    let text = '{"jsonrpc":"2.0"';
+    if (id !== undefined) text += ',"id":' + id;
+    text += ',"method":' + jsonStringify(method);
+    if (params !== undefined) {
+      if (params === null || typeof params !== 'object') {
+        throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' must be an object or an array, or left out`);
+      }
+      const p = jsonStringify(params);
+      if (typeof p !== 'string') throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' are not JSON`);
+      text += ',"params":' + p;
+    }
+    return text + '}';
+  };
+
+  // ---- The pending map: every entry leaves by reply, timeout or abort ------------------------
+  const pending = new MapCtor();
+  let lastId = 0;
+  const settle = (id) => {
+    const entry = mapGet(pending, id);
+    if (entry === undefined) return undefined;
+    mapDelete(pending, id);
+    if (entry.timer !== undefined) apply(clearTimeoutFn, win, [entry.timer]);
+    if (entry.signal !== undefined) removeEventListener(entry.signal, 'abort', entry.onAbort);
+    return entry;
+  };
+
+  /** True when something other than the value itself would answer `value.then`. */
+  const inheritsThen = (value) => {
+    for (let p = getPrototypeOf(value); p !== null; p = getPrototypeOf(p)) {
+      if (getOwnPropertyDescriptor(p, 'then') !== undefined) return true;
+    }
+    return false;
+  };
+
+  // ---- Inbound: one dispatcher for replies and pushes ----------------------------------------
+  const listeners = new MapCtor(); // event name → Set of wrapped listeners
+  const report = (error) => apply(setTimeoutFn, win, [() => { throw error; }, 0]);
+
+  const emit = (event, payload) => {
+    const set = mapGet(listeners, event);
+    if (set === undefined) return;
+    const snapshot = [];
+    setForEach(set, (fn) => put(snapshot, snapshot.length, fn));
+    for (let i = 0; i < snapshot.length; i++) {
+      try {
+        snapshot[i](payload);
+      } catch (error) {
+        report(error); // one listener's failure does not stop the others
+      }
+    }
+  };
+
+  const onResponse = (msg) => {
+    const entry = settle(msg.id);
+    if (entry === undefined) return; // timed out, aborted, or not ours
+    if (hasOwn(msg, 'error')) {
+      const e = msg.error;
+      entry.reject(new RpcError(e.code, e.message, hasOwn(e, 'data') ? e.data : undefined));
+    } else {
+      const result = hasOwn(msg, 'result') ? msg.result : null;
+      if (result !== null && typeof result === 'object' && inheritsThen(result)) {
+        entry.reject(
+          new RpcError(Code.INTERNAL_ERROR, 'refusing to resolve: a page script defined `then` on a prototype, which would see the reply'),
+        );
+      } else {
+        entry.resolve(result);
+      }
+    }
+  };
+
+  /**
+   * Called by the host with a JSON array of messages. `to` is the nonce of the page that sent
+   * the calls answered, or '*' for pushes to whatever page is current: a reply meant for a
+   * page that has since reloaded is dropped here too.
+   */
+  const receive = (to, text) => {
+    if (to !== nonce && to !== '*') return;
+    const batch = jsonParse(text);
+    if (!isArray(batch)) return;
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i];
+      if (msg === null || typeof msg !== 'object') continue;
+      if (hasOwn(msg, 'id')) {
+        if (to !== '*') onResponse(msg);
+      } else if (hasOwn(msg, 'method') && setHas(allowed[Kind.EVENT], msg.method)) {
+        emit(msg.method, hasOwn(msg, 'params') ? msg.params : undefined);
+      }
+    }
+  };
+
+  // ---- The API ----------------------------------------------------------------------------
+  /**
+   * Calls a host method; resolves with its result, rejects with an `RpcError`.
+   * @param {string} method
+   * @param {object|unknown[]} [params] by name (an object) or by position (an array)
+   * @param {{timeoutMs?: number, signal?: AbortSignal}} [options]
+   */
+  function invoke(method, params, options) {
+    return new PromiseCtor((resolve, reject) => {
+      if (!isAllowed(Kind.REQUEST, method)) return reject(refusal(Kind.REQUEST, method));
+      const id = ++lastId;
+      let text;
+      try {
+        text = envelope(id, method, params);
+      } catch (error) {
+        return reject(error);
+      }
+      const entry = { __proto__: null, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
+      const timeoutMs = options == null ? undefined : options.timeoutMs;
+      const signal = options == null ? undefined : options.signal;
+      if (signal != null) {
+        if (signal.aborted) return reject(new RpcError(Code.ABORTED, `'${method}' was aborted before it was sent`));
+        entry.signal = signal;
+        entry.onAbort = () => {
+          if (settle(id) !== undefined) reject(new RpcError(Code.ABORTED, `'${method}' was aborted`));
+        };
+        addEventListener(signal, 'abort', entry.onAbort, { __proto__: null, once: true });
+      }
+      if (timeoutMs !== undefined) {
+        if (!NumberIsFinite(timeoutMs) || timeoutMs < 0) {
+          return reject(new TypeErrorCtor('timeoutMs must be a non-negative number of milliseconds'));
+        }
+        entry.timer = apply(setTimeoutFn, win, [
+          () => {
+            if (settle(id) !== undefined) {
+              reject(new RpcError(Code.TIMED_OUT, `'${method}' timed out after ${timeoutMs} ms`, { __proto__: null, timeoutMs }));
+            }
+          },
+          timeoutMs,
+        ]);
+      }
+      mapSet(pending, id, entry);
+      send(text);
+    });
+  }
+
+  /**
+   * Sends a notification: no reply, no error, ever (the host logs bad ones).
+   * @param {string} method
+   * @param {object|unknown[]} [params]
+   */
+  function notify(method, params) {
+    if (!isAllowed(Kind.NOTIFICATION, method)) throw refusal(Kind.NOTIFICATION, method);
+    send(envelope(undefined, method, params));
+  }
+
+  /**
+   * Listens for a host event. Returns the function that removes this listener.
+   * @param {string} event
+   * @param {(payload: unknown) => void} listener
+   * @returns {() => void}
+   */
+  function on(event, listener) {
+    if (!isAllowed(Kind.EVENT, event)) throw refusal(Kind.EVENT, event);
+    if (typeof listener !== 'function') throw new TypeErrorCtor('api.on: the listener must be a function');
+    let set = mapGet(listeners, event);
+    if (set === undefined) {
+      set = new SetCtor();
+      mapSet(listeners, event, set);
+    }
+    const wrapped = (payload) => apply(listener, undefined, [payload]);
+    setAdd(set, wrapped);
+    let live = true;
+    return function off() {
+      if (!live) return;
+      live = false;
+      setDelete(set, wrapped);
+      if (setSize(set) === 0 && mapGet(listeners, event) === set) mapDelete(listeners, event);
+    };
+  }
+
+  /**
+   * Like `on`, for the next event only. Returns the function that cancels it.
+   * @param {string} event
+   * @param {(payload: unknown) => void} listener
+   * @returns {() => void}
+   */
+  function once(event, listener) {
+    if (typeof listener !== 'function') throw new TypeErrorCtor('api.once: the listener must be a function');
+    const off = on(event, (payload) => {
+      off();
+      apply(listener, undefined, [payload]);
+    });
+    return off;
+  }
+
+  /** Listeners registered for `event`, or for all events when it is left out. */
+  function listenerCount(event) {
+    if (event !== undefined) {
+      const set = mapGet(listeners, event);
+      return set === undefined ? 0 : setSize(set);
+    }
+    let n = 0;
+    mapForEach(listeners, (set) => { n += setSize(set); });
+    return n;
+  }
+
+  /** Calls sent and not yet settled. */
+  function pendingCount() {
+    return mapSize(pending);
+  }
+
+  // ---- Freeze and define window.api ---------------------------------------------------------
+  const api = freeze({
+    invoke,
+    notify,
+    on,
+    once,
+    listenerCount,
+    pendingCount,
+    RpcError,
+    methods: freeze(config.methods.slice()),
+    notifications: freeze(config.notifications.slice()),
+    events: freeze(config.events.slice()),
+  });
+  for (const fn of [invoke, notify, on, once, listenerCount, pendingCount]) freeze(fn);
+  defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
+  defineProperty(win, config.receiver, { __proto__: null, value: freeze(receive), enumerable: false, writable: false, configurable: false });
+})
