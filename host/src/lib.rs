@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bridge;
+pub mod demo;
 pub mod rpc;
 pub mod schema;
 

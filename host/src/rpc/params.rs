@@ -37,6 +37,8 @@ pub fn shape(method: &str, shape: &ParamShape, sent: Option<Value>) -> Result<Va
         (ParamShape::Object { .. }, Some(_)) => {
             Err(RpcError::invalid_params(format!("'{method}' takes params by name (an object) or by position (an array)")))
         }
+        // One value by position: `["text"]` for a method taking a `String`.
+        (ParamShape::Other, Some(Value::Array(mut a))) if a.len() == 1 => Ok(a.remove(0)),
         (ParamShape::Other, sent) => Ok(sent.unwrap_or(Value::Null)),
     }
 }
@@ -71,5 +73,6 @@ mod tests {
     case!(unit_accepts_absent, ParamShape::Unit, None, Ok(Value::Null));
     case!(unit_accepts_empty_array, ParamShape::Unit, Some(json!([])), Ok(Value::Null));
     case!(unit_accepts_empty_object, ParamShape::Unit, Some(json!({})), Ok(Value::Null));
+    case!(single_value_by_position, ParamShape::Other, Some(json!(["x"])), Ok(json!("x")));
     case!(unit_refuses_values, ParamShape::Unit, Some(json!([1])), Err("'m' takes no params".into()));
 }

@@ -1,0 +1,61 @@
+//! The demo app's API: a small notes app whose notes are Markdown files in a folder.
+//!
+//! It shows every pattern: `notes.*` methods (invoke), `app.log` (notify), and the
+//! `notes.changed` event pushed whenever a file in the folder changes, whoever changed it.
+
+mod store;
+mod watch;
+
+pub use store::{ChangeKind, GetNote, LogLevel, LogLine, Note, NoteSummary, NotesChanged, SaveNote, Store};
+pub use watch::watch;
+
+use crate::{Api, Ctx, RpcError};
+
+/// The demo's API over the notes in `store`.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("rpcview-doc-demo");
+/// let router = rpcview::demo::api(rpcview::demo::Store::open(&dir).unwrap()).build().unwrap();
+/// assert!(router.names().any(|n| n == "notes.save"));
+/// ```
+pub fn api(store: Store) -> Api {
+    Api::new()
+        .manage(store)
+        .method("notes.list", notes_list)
+        .method("notes.get", notes_get)
+        .method("notes.save", notes_save)
+        .method("notes.delete", notes_delete)
+        .notification("app.log", app_log)
+        .event::<NotesChanged>("notes.changed")
+}
+
+/// Every note, most recently changed first.
+async fn notes_list(ctx: Ctx, _: ()) -> Result<Vec<NoteSummary>, RpcError> {
+    ctx.state::<Store>().list()
+}
+
+/// One note, by id.
+async fn notes_get(ctx: Ctx, p: GetNote) -> Result<Note, RpcError> {
+    ctx.state::<Store>().get(&p.id)
+}
+
+/// Creates a note (no id) or replaces one; returns it as stored.
+async fn notes_save(ctx: Ctx, p: SaveNote) -> Result<Note, RpcError> {
+    ctx.state::<Store>().save(p)
+}
+
+/// Deletes a note; deleting a missing note is not an error.
+async fn notes_delete(ctx: Ctx, p: GetNote) -> Result<(), RpcError> {
+    ctx.state::<Store>().delete(&p.id)
+}
+
+/// A log line from the page, printed by the host.
+async fn app_log(ctx: Ctx, line: LogLine) {
+    let window = ctx.window();
+    match line.level {
+        LogLevel::Info => tracing::info!(%window, "page: {}", line.message),
+        LogLevel::Warn => tracing::warn!(%window, "page: {}", line.message),
+        LogLevel::Error => tracing::error!(%window, "page: {}", line.message),
+    }
+    println!("[page log, {:?}] {}", line.level, line.message);
+}
