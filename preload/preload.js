@@ -48,6 +48,7 @@
   const setTimeoutFn = win.setTimeout;
   const clearTimeoutFn = win.clearTimeout;
   const queueMicrotaskFn = win.queueMicrotask;
+  const reportErrorFn = win.reportError;
   const NumberIsFinite = Number.isFinite;
 
   /** Defines an own data property, so no setter on a prototype can intercept the write. */
@@ -172,7 +173,9 @@
 
   // ---- Inbound: one dispatcher for replies and pushes ----------------------------------------
   const listeners = new MapCtor(); // event name → Set of wrapped listeners
-  const report = (error) => apply(setTimeoutFn, win, [() => { throw error; }, 0]);
+  /** Reports a listener's exception as an uncaught error (window 'error' event, console). */
+  const report = (error) =>
+    reportErrorFn !== undefined ? apply(reportErrorFn, win, [error]) : apply(setTimeoutFn, win, [() => { throw error; }, 0]);
 
   const emit = (event, payload) => {
     const set = mapGet(listeners, event);

@@ -92,7 +92,11 @@ fn endpoint() -> Endpoint {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn call(input: &str) -> Option<String> {
@@ -119,7 +123,8 @@ fn spec(input: &str, expected: Option<&str>) {
     match (got, expected) {
         (None, None) => {}
         (Some(g), Some(e)) => {
-            let g: Value = serde_json::from_str(&g).unwrap_or_else(|err| panic!("reply is not JSON ({err}): {g}"));
+            let g: Value = serde_json::from_str(&g)
+                .unwrap_or_else(|err| panic!("reply is not JSON ({err}): {g}"));
             let e: Value = serde_json::from_str(e).unwrap();
             assert_eq!(strip_data(g), e, "reply to {input}");
         }
@@ -143,34 +148,76 @@ macro_rules! spec_case {
 }
 
 // Section 7 of the JSON-RPC 2.0 specification, example by example.
-spec_case!(positional_params, r#"{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": 19, "id": 1}"#);
-spec_case!(positional_params_reversed, r#"{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}"#,
-    r#"{"jsonrpc": "2.0", "result": -19, "id": 2}"#);
-spec_case!(named_params, r#"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#,
-    r#"{"jsonrpc": "2.0", "result": 19, "id": 3}"#);
-spec_case!(named_params_reordered, r#"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#,
-    r#"{"jsonrpc": "2.0", "result": 19, "id": 4}"#);
-spec_case!(notification_gets_no_reply, r#"{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}"#, None);
-spec_case!(notification_of_unknown_method_gets_no_reply, r#"{"jsonrpc": "2.0", "method": "foobar"}"#, None);
-spec_case!(unknown_method_is_32601, r#"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}"#);
-spec_case!(invalid_json_is_32700, r#"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#);
-spec_case!(invalid_request_object_is_32600, r#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#);
-spec_case!(batch_with_invalid_json_is_32700,
+spec_case!(
+    positional_params,
+    r#"{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "result": 19, "id": 1}"#
+);
+spec_case!(
+    positional_params_reversed,
+    r#"{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}"#,
+    r#"{"jsonrpc": "2.0", "result": -19, "id": 2}"#
+);
+spec_case!(
+    named_params,
+    r#"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#,
+    r#"{"jsonrpc": "2.0", "result": 19, "id": 3}"#
+);
+spec_case!(
+    named_params_reordered,
+    r#"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#,
+    r#"{"jsonrpc": "2.0", "result": 19, "id": 4}"#
+);
+spec_case!(
+    notification_gets_no_reply,
+    r#"{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}"#,
+    None
+);
+spec_case!(
+    notification_of_unknown_method_gets_no_reply,
+    r#"{"jsonrpc": "2.0", "method": "foobar"}"#,
+    None
+);
+spec_case!(
+    unknown_method_is_32601,
+    r#"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}"#
+);
+spec_case!(
+    invalid_json_is_32700,
+    r#"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#
+);
+spec_case!(
+    invalid_request_object_is_32600,
+    r#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#
+);
+spec_case!(
+    batch_with_invalid_json_is_32700,
     r#"[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method""#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#);
-spec_case!(empty_batch_is_32600, "[]",
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#);
-spec_case!(batch_of_a_non_request_is_an_array_of_one_error, "[1]",
-    r#"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#);
-spec_case!(batch_of_non_requests_is_an_array_of_errors, "[1,2,3]",
+    r#"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#
+);
+spec_case!(
+    empty_batch_is_32600,
+    "[]",
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#
+);
+spec_case!(
+    batch_of_a_non_request_is_an_array_of_one_error,
+    "[1]",
+    r#"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#
+);
+spec_case!(
+    batch_of_non_requests_is_an_array_of_errors,
+    "[1,2,3]",
     r#"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
         {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
-        {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#);
-spec_case!(mixed_batch_answers_each_call_in_order, r#"[
+        {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#
+);
+spec_case!(
+    mixed_batch_answers_each_call_in_order,
+    r#"[
         {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
         {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
         {"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
@@ -184,58 +231,118 @@ spec_case!(mixed_batch_answers_each_call_in_order, r#"[
         {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
         {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "5"},
         {"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"}
-    ]"#);
-spec_case!(batch_of_notifications_gets_no_reply, r#"[
+    ]"#
+);
+spec_case!(
+    batch_of_notifications_gets_no_reply,
+    r#"[
         {"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},
         {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
-    ]"#, None);
+    ]"#,
+    None
+);
 
 // Framing beyond the examples.
-spec_case!(missing_jsonrpc_is_32600, r#"{"method": "sum", "params": [1], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#);
-spec_case!(wrong_jsonrpc_version_is_32600, r#"{"jsonrpc": "1.0", "method": "sum", "params": [1], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#);
-spec_case!(object_id_is_32600_with_null_id, r#"{"jsonrpc": "2.0", "method": "sum", "params": [1], "id": {"a": 1}}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#);
-spec_case!(scalar_params_are_32600, r#"{"jsonrpc": "2.0", "method": "sum", "params": 3, "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#);
-spec_case!(null_id_is_a_call_not_a_notification, r#"{"jsonrpc": "2.0", "method": "sum", "params": [1, 1], "id": null}"#,
-    r#"{"jsonrpc": "2.0", "result": 2, "id": null}"#);
+spec_case!(
+    missing_jsonrpc_is_32600,
+    r#"{"method": "sum", "params": [1], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#
+);
+spec_case!(
+    wrong_jsonrpc_version_is_32600,
+    r#"{"jsonrpc": "1.0", "method": "sum", "params": [1], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#
+);
+spec_case!(
+    object_id_is_32600_with_null_id,
+    r#"{"jsonrpc": "2.0", "method": "sum", "params": [1], "id": {"a": 1}}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#
+);
+spec_case!(
+    scalar_params_are_32600,
+    r#"{"jsonrpc": "2.0", "method": "sum", "params": 3, "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 1}"#
+);
+spec_case!(
+    null_id_is_a_call_not_a_notification,
+    r#"{"jsonrpc": "2.0", "method": "sum", "params": [1, 1], "id": null}"#,
+    r#"{"jsonrpc": "2.0", "result": 2, "id": null}"#
+);
 
 // Params: by name, by position, tuples, sequences, none.
-spec_case!(positional_params_follow_declaration_order_not_the_alphabet,
+spec_case!(
+    positional_params_follow_declaration_order_not_the_alphabet,
     r#"{"jsonrpc": "2.0", "method": "interval.length", "params": [2, 10], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": 8, "id": 1}"#);
-spec_case!(too_many_positional_params_are_32602,
+    r#"{"jsonrpc": "2.0", "result": 8, "id": 1}"#
+);
+spec_case!(
+    too_many_positional_params_are_32602,
     r#"{"jsonrpc": "2.0", "method": "interval.length", "params": [2, 10, 11], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'interval.length' takes at most 2 positional params (start, end), got 3"}, "id": 1}"#);
-spec_case!(tuple_params_by_position, r#"{"jsonrpc": "2.0", "method": "pair", "params": ["ab", 3], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": "ababab", "id": 1}"#);
-spec_case!(tuple_params_by_name_are_32602, r#"{"jsonrpc": "2.0", "method": "pair", "params": {"a": "ab"}, "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'pair' takes its params by position (an array)"}, "id": 1}"#);
-spec_case!(no_params_absent, r#"{"jsonrpc": "2.0", "method": "get_data", "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#);
-spec_case!(no_params_empty_array, r#"{"jsonrpc": "2.0", "method": "get_data", "params": [], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#);
-spec_case!(no_params_empty_object, r#"{"jsonrpc": "2.0", "method": "get_data", "params": {}, "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#);
-spec_case!(params_to_a_method_taking_none_are_32602, r#"{"jsonrpc": "2.0", "method": "get_data", "params": [1], "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'get_data' takes no params"}, "id": 1}"#);
-spec_case!(handler_errors_reach_the_caller_whole, r#"{"jsonrpc": "2.0", "method": "fail", "id": 1}"#,
-    r#"{"jsonrpc": "2.0", "error": {"code": 42, "message": "the answer"}, "id": 1}"#);
+    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'interval.length' takes at most 2 positional params (start, end), got 3"}, "id": 1}"#
+);
+spec_case!(
+    tuple_params_by_position,
+    r#"{"jsonrpc": "2.0", "method": "pair", "params": ["ab", 3], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "result": "ababab", "id": 1}"#
+);
+spec_case!(
+    tuple_params_by_name_are_32602,
+    r#"{"jsonrpc": "2.0", "method": "pair", "params": {"a": "ab"}, "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'pair' takes its params by position (an array)"}, "id": 1}"#
+);
+spec_case!(
+    no_params_absent,
+    r#"{"jsonrpc": "2.0", "method": "get_data", "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#
+);
+spec_case!(
+    no_params_empty_array,
+    r#"{"jsonrpc": "2.0", "method": "get_data", "params": [], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#
+);
+spec_case!(
+    no_params_empty_object,
+    r#"{"jsonrpc": "2.0", "method": "get_data", "params": {}, "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "result": ["hello", 5], "id": 1}"#
+);
+spec_case!(
+    params_to_a_method_taking_none_are_32602,
+    r#"{"jsonrpc": "2.0", "method": "get_data", "params": [1], "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": -32602, "message": "'get_data' takes no params"}, "id": 1}"#
+);
+spec_case!(
+    handler_errors_reach_the_caller_whole,
+    r#"{"jsonrpc": "2.0", "method": "fail", "id": 1}"#,
+    r#"{"jsonrpc": "2.0", "error": {"code": 42, "message": "the answer"}, "id": 1}"#
+);
 
 /// Ids come back byte for byte as written, even where jsonrpsee could not hold them.
 #[test]
 fn ids_are_echoed_exactly_as_written() {
-    for id in ["18446744073709551617", "9007199254740993", "-1", "1.5", "1e3", r#""abc""#, r#""\u00e9""#, "null", "0"] {
+    for id in [
+        "18446744073709551617",
+        "9007199254740993",
+        "-1",
+        "1.5",
+        "1e3",
+        r#""abc""#,
+        r#""\u00e9""#,
+        "null",
+        "0",
+    ] {
         let input = format!(r#"{{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":{id}}}"#);
-        assert_eq!(call(&input).unwrap(), format!(r#"{{"jsonrpc":"2.0","result":3,"id":{id}}}"#));
+        assert_eq!(
+            call(&input).unwrap(),
+            format!(r#"{{"jsonrpc":"2.0","result":3,"id":{id}}}"#)
+        );
     }
 }
 
 #[test]
 fn invalid_params_list_every_violation_with_its_path() {
-    let reply = call(r#"{"jsonrpc":"2.0","method":"notes.save","params":{"title":"","body":7},"id":1}"#).unwrap();
+    let reply =
+        call(r#"{"jsonrpc":"2.0","method":"notes.save","params":{"title":"","body":7},"id":1}"#)
+            .unwrap();
     assert_eq!(
         reply,
         concat!(
@@ -251,13 +358,22 @@ fn unknown_fields_are_refused_where_the_type_denies_them() {
     let v: Value = serde_json::from_str(&reply).unwrap();
     assert_eq!(v["error"]["code"], -32602);
     assert_eq!(v["error"]["data"]["errors"][0]["path"], "");
-    assert!(v["error"]["message"].as_str().unwrap().contains("'color' was unexpected"), "{reply}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'color' was unexpected"),
+        "{reply}"
+    );
 }
 
 #[test]
 fn optional_fields_may_be_left_out_or_given() {
     assert_eq!(
-        call(r#"{"jsonrpc":"2.0","method":"notes.save","params":{"title":"a","body":"bb"},"id":1}"#).unwrap(),
+        call(
+            r#"{"jsonrpc":"2.0","method":"notes.save","params":{"title":"a","body":"bb"},"id":1}"#
+        )
+        .unwrap(),
         r#"{"jsonrpc":"2.0","result":"a:2:None","id":1}"#
     );
     assert_eq!(
@@ -270,12 +386,16 @@ fn optional_fields_may_be_left_out_or_given() {
 fn a_panicking_handler_fails_only_its_own_call() {
     let rt = rt();
     let ep = endpoint();
-    let reply = rt.block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"explode","id":1}"#)).unwrap();
+    let reply = rt
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"explode","id":1}"#))
+        .unwrap();
     assert_eq!(
         reply,
         r#"{"jsonrpc":"2.0","error":{"code":-32603,"message":"the handler of 'explode' panicked: kaboom"},"id":1}"#
     );
-    let after = rt.block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[2,2],"id":2}"#)).unwrap();
+    let after = rt
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[2,2],"id":2}"#))
+        .unwrap();
     assert_eq!(after, r#"{"jsonrpc":"2.0","result":4,"id":2}"#);
     assert_eq!(ep.router().stats().in_flight(), 0);
 }
@@ -287,7 +407,13 @@ fn a_result_that_breaks_its_schema_is_32603_in_debug_builds() {
     let v: Value = serde_json::from_str(&reply).unwrap();
     assert_eq!(v["error"]["code"], -32603, "{reply}");
     assert_eq!(v["error"]["data"]["errors"][0]["path"], "");
-    assert!(v["error"]["message"].as_str().unwrap().contains("0 is less than the minimum of 1"), "{reply}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("0 is less than the minimum of 1"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -301,23 +427,35 @@ fn slow_calls_complete_out_of_order_and_a_fast_one_overtakes_them() {
             let (ep, order) = (ep.clone(), order.clone());
             let ms = 300 - i; // later calls finish sooner
             tasks.push(tokio::spawn(async move {
-                let r = ep.handle(&format!(r#"{{"jsonrpc":"2.0","method":"sleep","params":[{ms}],"id":{i}}}"#)).await;
+                let r = ep
+                    .handle(&format!(
+                        r#"{{"jsonrpc":"2.0","method":"sleep","params":[{ms}],"id":{i}}}"#
+                    ))
+                    .await;
                 order.lock().unwrap().push(i);
                 r
             }));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(ep.router().stats().in_flight(), 100);
-        let fast = ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":"fast"}"#).await;
+        let fast = ep
+            .handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":"fast"}"#)
+            .await;
         assert_eq!(fast.unwrap(), r#"{"jsonrpc":"2.0","result":1,"id":"fast"}"#);
-        assert!(order.lock().unwrap().is_empty(), "the fast call settled before any slow one");
+        assert!(
+            order.lock().unwrap().is_empty(),
+            "the fast call settled before any slow one"
+        );
         for t in tasks {
             assert!(t.await.unwrap().unwrap().contains("\"result\""));
         }
     });
     let order = order.lock().unwrap();
     assert_eq!(order.len(), 100);
-    assert_eq!(order[0], 99, "the call with the shortest sleep finished first");
+    assert_eq!(
+        order[0], 99,
+        "the call with the shortest sleep finished first"
+    );
     assert_eq!(ep.router().stats().in_flight(), 0);
 }
 
@@ -338,9 +476,18 @@ fn a_dropped_call_still_runs_to_completion() {
 
 #[test]
 fn methods_outside_the_allowlist_are_refused_before_running() {
-    let router = Api::new().method("sum", sum).method("subtract", subtract).build().unwrap();
-    let ep = router.endpoint(CallSite::new("main", "app://localhost"), Allow::only(["sum"]));
-    let reply = rt().block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"subtract","params":[1,2],"id":1}"#)).unwrap();
+    let router = Api::new()
+        .method("sum", sum)
+        .method("subtract", subtract)
+        .build()
+        .unwrap();
+    let ep = router.endpoint(
+        CallSite::new("main", "app://localhost"),
+        Allow::only(["sum"]),
+    );
+    let reply = rt()
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"subtract","params":[1,2],"id":1}"#))
+        .unwrap();
     assert_eq!(
         reply,
         r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Method not allowed","data":{"method":"subtract","window":"main","origin":"app://localhost"}},"id":1}"#
@@ -352,12 +499,18 @@ fn methods_outside_the_allowlist_are_refused_before_running() {
 fn oversized_messages_and_batches_are_refused_with_the_limit() {
     let router = Api::new()
         .method("sum", sum)
-        .limits(rpcview::Limits { max_message_bytes: 64, max_batch_len: 2 })
+        .limits(rpcview::Limits {
+            max_message_bytes: 64,
+            max_batch_len: 2,
+        })
         .build()
         .unwrap();
     let ep = router.endpoint(CallSite::default(), Allow::all());
     let rt = rt();
-    let big = format!(r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":1}}"#, vec!["1"; 40].join(","));
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":1}}"#,
+        vec!["1"; 40].join(",")
+    );
     assert_eq!(
         rt.block_on(ep.handle(&big)).unwrap(),
         format!(
@@ -374,7 +527,14 @@ fn oversized_messages_and_batches_are_refused_with_the_limit() {
 #[test]
 fn duplicate_and_reserved_names_fail_at_build() {
     let dup = Api::new().method("sum", sum).method("sum", sum).build();
-    assert_eq!(dup.err().unwrap().to_string(), "'sum' is registered twice; give one of them another name");
+    assert_eq!(
+        dup.err().unwrap().to_string(),
+        "'sum' is registered twice; give one of them another name"
+    );
     let reserved = Api::new().method("rpc.sum", sum).build();
-    assert!(reserved.err().unwrap().to_string().contains("not starting with 'rpc.'"));
+    assert!(reserved
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("not starting with 'rpc.'"));
 }

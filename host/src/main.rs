@@ -59,7 +59,8 @@ static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new()
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "rpcview=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "rpcview=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -97,7 +98,12 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
             .notification("tour.step", move |_: Ctx, s: TourStep| {
                 let f = f.clone();
                 async move {
-                    println!("  {} {:<28} {}", if s.ok { "ok  " } else { "FAIL" }, s.step, s.detail);
+                    println!(
+                        "  {} {:<28} {}",
+                        if s.ok { "ok  " } else { "FAIL" },
+                        s.step,
+                        s.detail
+                    );
                     if !s.ok {
                         *f.lock().unwrap() += 1;
                     }
@@ -156,7 +162,11 @@ fn finish(handle: &AppHandle, shot: &std::path::Path, failures: u32) {
         stats.handler_runs(),
         stats.in_flight(),
         stats.refused(),
-        if failures == 0 { "every step passed".to_string() } else { format!("{failures} step(s) failed") }
+        if failures == 0 {
+            "every step passed".to_string()
+        } else {
+            format!("{failures} step(s) failed")
+        }
     );
     handle.exit(if failures == 0 { 0 } else { 1 });
 }

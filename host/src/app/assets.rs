@@ -41,7 +41,11 @@ impl Assets {
     /// path tries to leave the root.
     pub fn read(&self, path: &str) -> Option<Cow<'static, [u8]>> {
         let path = path.trim_start_matches('/');
-        let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.to_owned() };
+        let path = if path.is_empty() || path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.to_owned()
+        };
         let rel = Path::new(&path);
         if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
             return None;
@@ -58,8 +62,13 @@ impl Assets {
         let decoded = percent_decode(path);
         match self.read(&decoded) {
             Some(body) => {
-                let mime = mime_guess::from_path(decoded.trim_end_matches('/')).first_or_octet_stream();
-                let mime = if decoded.ends_with('/') { mime_guess::mime::TEXT_HTML_UTF_8 } else { mime };
+                let mime =
+                    mime_guess::from_path(decoded.trim_end_matches('/')).first_or_octet_stream();
+                let mime = if decoded.ends_with('/') {
+                    mime_guess::mime::TEXT_HTML_UTF_8
+                } else {
+                    mime
+                };
                 Response::builder()
                     .status(StatusCode::OK)
                     .header(header::CONTENT_TYPE, mime.as_ref())
@@ -115,13 +124,22 @@ mod tests {
 
     #[test]
     fn responses_carry_type_and_policy() {
-        let req = Request::builder().uri("app://localhost/index.html").body(Vec::new()).unwrap();
+        let req = Request::builder()
+            .uri("app://localhost/index.html")
+            .body(Vec::new())
+            .unwrap();
         let res = Assets::Embedded.respond(&req, DEFAULT_CSP);
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()[header::CONTENT_TYPE], "text/html");
         assert_eq!(res.headers()[header::CONTENT_SECURITY_POLICY], DEFAULT_CSP);
-        let missing = Request::builder().uri("app://localhost/nope.js").body(Vec::new()).unwrap();
-        assert_eq!(Assets::Embedded.respond(&missing, DEFAULT_CSP).status(), StatusCode::NOT_FOUND);
+        let missing = Request::builder()
+            .uri("app://localhost/nope.js")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            Assets::Embedded.respond(&missing, DEFAULT_CSP).status(),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]

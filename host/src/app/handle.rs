@@ -11,13 +11,29 @@ use crate::rpc::{Emitter, Router, Stats, Target};
 /// Requests to the UI thread.
 pub(crate) enum UserEvent {
     /// A reply for the page `nonce` in `window`, from calls received in `generation`.
-    Deliver { window: String, generation: u64, nonce: String, text: String },
+    Deliver {
+        window: String,
+        generation: u64,
+        nonce: String,
+        text: String,
+    },
     /// An event for every window in `target` that may receive `event`.
-    Push { target: Target, event: String, text: String },
-    Eval { window: String, js: String },
+    Push {
+        target: Target,
+        event: String,
+        text: String,
+    },
+    Eval {
+        window: String,
+        js: String,
+    },
     Reload(String),
     Close(String),
-    Screenshot { window: String, path: PathBuf, done: mpsc::Sender<Result<(), String>> },
+    Screenshot {
+        window: String,
+        path: PathBuf,
+        done: mpsc::Sender<Result<(), String>>,
+    },
     Exit(i32),
 }
 
@@ -47,7 +63,10 @@ impl AppHandle {
 
     /// Runs `js` in the page of `window` (its main world). For tours and tests.
     pub fn eval(&self, window: &str, js: &str) {
-        self.send(UserEvent::Eval { window: window.into(), js: js.into() });
+        self.send(UserEvent::Eval {
+            window: window.into(),
+            js: js.into(),
+        });
     }
 
     /// Reloads the page of `window`.
@@ -66,8 +85,13 @@ impl AppHandle {
     /// The window does not exist, or WebKit or the file system failed.
     pub fn screenshot(&self, window: &str, path: impl Into<PathBuf>) -> Result<(), String> {
         let (done, wait) = mpsc::channel();
-        self.send(UserEvent::Screenshot { window: window.into(), path: path.into(), done });
-        wait.recv().map_err(|_| "the app stopped before the screenshot was taken".to_string())?
+        self.send(UserEvent::Screenshot {
+            window: window.into(),
+            path: path.into(),
+            done,
+        });
+        wait.recv()
+            .map_err(|_| "the app stopped before the screenshot was taken".to_string())?
     }
 
     pub(crate) fn send(&self, event: UserEvent) {

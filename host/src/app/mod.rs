@@ -139,12 +139,21 @@ impl App {
             .map_err(|e| AppError::Display(format!("tokio runtime: {e}")))?;
 
         let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
-        let handle = AppHandle { proxy: event_loop.create_proxy(), router: router.clone() };
+        let handle = AppHandle {
+            proxy: event_loop.create_proxy(),
+            router: router.clone(),
+        };
         {
             let proxy = handle.proxy.clone();
-            router.emitter().set_sink(Arc::new(move |target, event, text| {
-                let _ = proxy.send_event(UserEvent::Push { target, event: event.to_owned(), text });
-            }));
+            router
+                .emitter()
+                .set_sink(Arc::new(move |target, event, text| {
+                    let _ = proxy.send_event(UserEvent::Push {
+                        target,
+                        event: event.to_owned(),
+                        text,
+                    });
+                }));
         }
         let receiver = format!("__rpcview_{:016x}", rand_u64());
         let schemes = Arc::new(self.schemes);
@@ -152,7 +161,16 @@ impl App {
 
         let mut live: HashMap<String, Live> = HashMap::new();
         for spec in &self.windows {
-            let w = open(&event_loop, spec, &router, &receiver, &schemes, &csp, &handle, runtime.handle())?;
+            let w = open(
+                &event_loop,
+                spec,
+                &router,
+                &receiver,
+                &schemes,
+                &csp,
+                &handle,
+                runtime.handle(),
+            )?;
             live.insert(spec.label.clone(), w);
         }
         for f in self.setup {
@@ -165,9 +183,11 @@ impl App {
             *flow = ControlFlow::Wait;
             match event {
                 Event::UserEvent(UserEvent::Deliver { window, generation, nonce, text }) => {
-                    if let Some(w) = live.get_mut(&window) {
-                        if w.generation.get() == generation {
-                            w.outbox.push((nonce, text));
+                    match live.get_mut(&window) {
+                        Some(w) if w.generation.get() == generation => w.outbox.push((nonce, text)),
+                        _ => {
+                            router.stats().count_dropped();
+                            tracing::debug!(%window, "reply dropped: its page reloaded or its window closed");
                         }
                     }
                 }
@@ -277,7 +297,10 @@ fn open(
     handle: &AppHandle,
     rt: &tokio::runtime::Handle,
 ) -> Result<Live, AppError> {
-    let fail = |reason: String| AppError::Window { label: spec.label.clone(), reason };
+    let fail = |reason: String| AppError::Window {
+        label: spec.label.clone(),
+        reason,
+    };
     let origin = spec.origin();
     let window = WindowBuilder::new()
         .with_title(&spec.title)
@@ -301,7 +324,8 @@ fn open(
         .with_devtools(cfg!(debug_assertions));
     for (scheme, assets) in schemes.iter() {
         let (assets, csp) = (assets.clone(), csp.clone());
-        builder = builder.with_custom_protocol(scheme.clone(), move |_, req| assets.respond(&req, &csp));
+        builder =
+            builder.with_custom_protocol(scheme.clone(), move |_, req| assets.respond(&req, &csp));
     }
     let nav_spec = spec.clone();
     builder = builder
@@ -324,12 +348,19 @@ fn open(
             }
         });
     }
-    let vbox = window.default_vbox().ok_or_else(|| fail("tao gave no GTK container".into()))?;
+    let vbox = window
+        .default_vbox()
+        .ok_or_else(|| fail("tao gave no GTK container".into()))?;
     let webview = builder.build_gtk(vbox).map_err(|e| fail(e.to_string()))?;
 
     let endpoint = router.endpoint(CallSite::new(&spec.label, &origin), spec.allow.clone());
     {
-        let (endpoint, generation, rt, proxy) = (endpoint.clone(), generation.clone(), rt.clone(), handle.proxy.clone());
+        let (endpoint, generation, rt, proxy) = (
+            endpoint.clone(),
+            generation.clone(),
+            rt.clone(),
+            handle.proxy.clone(),
+        );
         let (label, origin) = (spec.label.clone(), origin.clone());
         bridge::webkitgtk::attach(&webview.webview(), move |stamped| {
             let (nonce, messages) = match bridge::check(&stamped, &origin) {
@@ -342,17 +373,36 @@ fn open(
             };
             let generation = generation.get();
             for message in messages {
-                let (endpoint, proxy, label, nonce) = (endpoint.clone(), proxy.clone(), label.clone(), nonce.clone());
+                let (endpoint, proxy, label, nonce) = (
+                    endpoint.clone(),
+                    proxy.clone(),
+                    label.clone(),
+                    nonce.clone(),
+                );
                 rt.spawn(async move {
                     if let Some(text) = endpoint.handle(&message).await {
-                        let _ = proxy.send_event(UserEvent::Deliver { window: label, generation, nonce, text });
+                        let _ = proxy.send_event(UserEvent::Deliver {
+                            window: label,
+                            generation,
+                            nonce,
+                            text,
+                        });
                     }
                 });
             }
         });
     }
-    webview.load_url(&spec.url).map_err(|e| fail(e.to_string()))?;
-    Ok(Live { label: spec.label.clone(), window, webview, endpoint, generation, outbox: Vec::new() })
+    webview
+        .load_url(&spec.url)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(Live {
+        label: spec.label.clone(),
+        window,
+        webview,
+        endpoint,
+        generation,
+        outbox: Vec::new(),
+    })
 }
 
 fn rand_u64() -> u64 {

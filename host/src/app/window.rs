@@ -73,7 +73,10 @@ impl Window {
         let origin = origin_of(url);
         url.starts_with("about:")
             || origin == self.origin()
-            || self.navigable.iter().any(|n| *n == origin || (n.ends_with(':') && url.starts_with(n.as_str())))
+            || self
+                .navigable
+                .iter()
+                .any(|n| *n == origin || (n.ends_with(':') && url.starts_with(n.as_str())))
     }
 }
 
@@ -85,7 +88,11 @@ pub(crate) fn origin_of(url: &str) -> String {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             format!("{}://{}", &url[..i], &rest[..end])
         }
-        None => url.split(':').next().map(|s| format!("{s}:")).unwrap_or_default(),
+        None => url
+            .split(':')
+            .next()
+            .map(|s| format!("{s}:"))
+            .unwrap_or_default(),
     }
 }
 
@@ -96,7 +103,10 @@ mod tests {
     #[test]
     fn origins_are_scheme_and_host() {
         assert_eq!(origin_of("app://localhost/index.html"), "app://localhost");
-        assert_eq!(origin_of("http://127.0.0.1:8080/x?y"), "http://127.0.0.1:8080");
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x?y"),
+            "http://127.0.0.1:8080"
+        );
         assert_eq!(origin_of("data:text/html,hi"), "data:");
     }
 

@@ -117,15 +117,23 @@ pub enum Refusal {
 /// assert!(matches!(check(framed, "app://localhost"), Err(Refusal::Subframe { .. })));
 /// ```
 pub fn check(stamped: &str, origin: &str) -> Result<(String, Vec<String>), Refusal> {
-    let s: Stamped = serde_json::from_str(stamped).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    let s: Stamped =
+        serde_json::from_str(stamped).map_err(|e| Refusal::Malformed(e.to_string()))?;
     if !s.top {
         return Err(Refusal::Subframe { href: s.href });
     }
     if s.origin != origin {
-        return Err(Refusal::Origin { got: s.origin, want: origin.to_owned() });
+        return Err(Refusal::Origin {
+            got: s.origin,
+            want: origin.to_owned(),
+        });
     }
-    let out: Outbound = serde_json::from_str(&s.detail).map_err(|e| Refusal::Malformed(e.to_string()))?;
-    Ok((out.nonce, out.messages.iter().map(|m| m.get().to_owned()).collect()))
+    let out: Outbound =
+        serde_json::from_str(&s.detail).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    Ok((
+        out.nonce,
+        out.messages.iter().map(|m| m.get().to_owned()).collect(),
+    ))
 }
 
 /// The JavaScript that delivers `replies` (JSON-RPC message texts) to the page whose nonce is

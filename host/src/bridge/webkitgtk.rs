@@ -6,7 +6,8 @@
 //! they cannot see `window.webkit` nor change what it reports.
 
 use webkit2gtk::{
-    UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime, WebViewExt,
+    UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime,
+    WebViewExt,
 };
 
 /// The isolated world's name.
@@ -23,7 +24,7 @@ fn world_script() -> String {
   window.addEventListener({channel}, function (event) {{
     if (typeof event.detail !== 'string') return;
     post.postMessage(stringify({{
-      origin: location.origin,
+      origin: self.origin,
       top: window === window.top,
       href: location.href,
       detail: event.detail
@@ -37,7 +38,9 @@ fn world_script() -> String {
 /// Installs the world script and its message handler on `webview`; `on_message` gets every
 /// stamped message as text, on the GTK thread.
 pub(crate) fn attach(webview: &webkit2gtk::WebView, on_message: impl Fn(String) + 'static) {
-    let manager = webview.user_content_manager().expect("a WebKitGTK webview has a UserContentManager");
+    let manager = webview
+        .user_content_manager()
+        .expect("a WebKitGTK webview has a UserContentManager");
     manager.add_script(&UserScript::for_world(
         &world_script(),
         UserContentInjectedFrames::AllFrames,
@@ -78,8 +81,10 @@ pub(crate) fn snapshot(
         None::<&gtk::gio::Cancellable>,
         move |surface| {
             let outcome = surface.map_err(|e| e.to_string()).and_then(|surface| {
-                let image = cairo::ImageSurface::try_from(surface).map_err(|_| "not an image surface".to_string())?;
-                let mut file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let image = cairo::ImageSurface::try_from(surface)
+                    .map_err(|_| "not an image surface".to_string())?;
+                let mut file =
+                    std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 image.write_to_png(&mut file).map_err(|e| e.to_string())
             });
             done(outcome);

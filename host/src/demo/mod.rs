@@ -6,7 +6,9 @@
 mod store;
 mod watch;
 
-pub use store::{ChangeKind, GetNote, LogLevel, LogLine, Note, NoteSummary, NotesChanged, SaveNote, Store};
+pub use store::{
+    ChangeKind, GetNote, LogLevel, LogLine, Note, NoteSummary, NotesChanged, SaveNote, Store,
+};
 pub use watch::watch;
 
 use crate::{Api, Ctx, RpcError};

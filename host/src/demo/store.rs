@@ -121,7 +121,9 @@ impl Store {
     /// The folder cannot be created.
     pub fn open(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        Ok(Self { dir: dir.to_owned() })
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
     }
 
     /// The folder.
@@ -144,7 +146,11 @@ impl Store {
             let path = entry.path();
             let Some(id) = note_id(&path) else { continue };
             if let Ok(note) = self.get(&id) {
-                out.push(NoteSummary { id: note.id, title: note.title, modified_ms: note.modified_ms });
+                out.push(NoteSummary {
+                    id: note.id,
+                    title: note.title,
+                    modified_ms: note.modified_ms,
+                });
             }
         }
         out.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms).then(a.id.cmp(&b.id)));
@@ -168,7 +174,12 @@ impl Store {
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
-        Ok(Note { id: id.to_owned(), title: title.trim().to_owned(), body: body.to_owned(), modified_ms })
+        Ok(Note {
+            id: id.to_owned(),
+            title: title.trim().to_owned(),
+            body: body.to_owned(),
+            modified_ms,
+        })
     }
 
     /// Creates or replaces a note.
@@ -182,7 +193,8 @@ impl Store {
         };
         let path = self.path(&id);
         let tmp = self.dir.join(format!(".{id}.md.tmp"));
-        std::fs::write(&tmp, format!("{}\n{}", note.title, note.body)).map_err(|e| storage(e, &tmp))?;
+        std::fs::write(&tmp, format!("{}\n{}", note.title, note.body))
+            .map_err(|e| storage(e, &tmp))?;
         std::fs::rename(&tmp, &path).map_err(|e| storage(e, &path))?;
         self.get(&id)
     }
@@ -230,7 +242,9 @@ pub(crate) fn note_id(path: &Path) -> Option<String> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && !id.starts_with('-')
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     ok.then(|| id.to_owned())
 }
 
@@ -242,9 +256,21 @@ mod tests {
     fn saving_lists_and_gets_a_note() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let a = store.save(SaveNote { title: "Groceries & more".into(), body: "milk\neggs".into(), id: None }).unwrap();
+        let a = store
+            .save(SaveNote {
+                title: "Groceries & more".into(),
+                body: "milk\neggs".into(),
+                id: None,
+            })
+            .unwrap();
         assert_eq!(a.id, "groceries-more");
-        let b = store.save(SaveNote { title: "Groceries & more".into(), body: "".into(), id: None }).unwrap();
+        let b = store
+            .save(SaveNote {
+                title: "Groceries & more".into(),
+                body: "".into(),
+                id: None,
+            })
+            .unwrap();
         assert_eq!(b.id, "groceries-more-2");
         assert_eq!(store.get("groceries-more").unwrap().body, "milk\neggs");
         assert_eq!(store.list().unwrap().len(), 2);

@@ -29,7 +29,9 @@ impl Allow {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self { patterns: Some(patterns.into_iter().map(Into::into).collect()) }
+        Self {
+            patterns: Some(patterns.into_iter().map(Into::into).collect()),
+        }
     }
 
     /// Whether `name` matches.

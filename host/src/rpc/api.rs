@@ -146,7 +146,13 @@ impl Api {
             let handler = handler.clone();
             async move { handler(ctx, p).await }
         });
-        self.push(Entry { name: name.to_owned(), kind: Kind::Method, params, result: Some(result), call });
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Method,
+            params,
+            result: Some(result),
+            call,
+        });
         self
     }
 
@@ -172,7 +178,13 @@ impl Api {
                 Ok(())
             }
         });
-        self.push(Entry { name: name.to_owned(), kind: Kind::Notification, params, result: None, call });
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Notification,
+            params,
+            result: None,
+            call,
+        });
         self
     }
 
@@ -222,7 +234,8 @@ impl Api {
 
     fn push(&mut self, entry: Entry) {
         if !valid_name(&entry.name) {
-            self.errors.push(BuildError::InvalidName(entry.name.clone()));
+            self.errors
+                .push(BuildError::InvalidName(entry.name.clone()));
         } else if self.entries.iter().any(|e| e.name == entry.name) {
             self.errors.push(BuildError::Duplicate(entry.name.clone()));
         }
@@ -240,8 +253,10 @@ impl Api {
         let param_defs = self.gens.params_definitions();
         let result_defs = self.gens.result_definitions();
         let compile = |name: &str, schema: &Value, defs: &Map<String, Value>| {
-            Validator::compile(schema, defs)
-                .map_err(|reason| BuildError::Schema { name: name.to_owned(), reason })
+            Validator::compile(schema, defs).map_err(|reason| BuildError::Schema {
+                name: name.to_owned(),
+                reason,
+            })
         };
 
         let mut events = BTreeMap::new();
@@ -262,7 +277,9 @@ impl Api {
                 shape: ParamShape::of(&entry.params, &param_defs),
                 params: compile(&entry.name, &entry.params, &param_defs)?,
                 result: match &entry.result {
-                    Some(s) if cfg!(debug_assertions) => Some(compile(&entry.name, s, &result_defs)?),
+                    Some(s) if cfg!(debug_assertions) => {
+                        Some(compile(&entry.name, s, &result_defs)?)
+                    }
                     _ => None,
                 },
                 name: entry.name.clone(),
@@ -276,13 +293,20 @@ impl Api {
                     async move {
                         let site = ext.get::<CallSite>().cloned().unwrap_or_default();
                         let ctx = Ctx::new(site, shared);
-                        c.run(ctx, params.as_str()).await.map_err(ErrorObjectOwned::from)
+                        c.run(ctx, params.as_str())
+                            .await
+                            .map_err(ErrorObjectOwned::from)
                     }
                 })
                 .map_err(|_| BuildError::Duplicate(entry.name.clone()))?;
             methods.insert(
                 entry.name.clone(),
-                MethodInfo { kind: entry.kind, params: entry.params, result: entry.result, shape: compiled.shape.clone() },
+                MethodInfo {
+                    kind: entry.kind,
+                    params: entry.params,
+                    result: entry.result,
+                    shape: compiled.shape.clone(),
+                },
             );
         }
         Ok(Router {
@@ -302,7 +326,9 @@ impl Api {
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with("rpc.")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
 }
 
 /// Wraps a typed handler into one that takes validated JSON, runs the handler in its own
@@ -327,19 +353,24 @@ where
             async move {
                 let _guard = guard;
                 fut.await.and_then(|r| {
-                    serde_json::to_value(r)
-                        .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
+                    serde_json::to_value(r).map_err(|e| {
+                        RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
+                    })
                 })
             }
         });
         Box::pin(async move {
-            let fut = fut.map_err(|e| RpcError::invalid_params(format!("invalid params for '{name}': {e}")))?;
+            let fut = fut.map_err(|e| {
+                RpcError::invalid_params(format!("invalid params for '{name}': {e}"))
+            })?;
             match tokio::spawn(fut).await {
                 Ok(result) => result,
                 Err(e) => {
                     let why = panic_message(e);
                     tracing::error!(method = %name, "handler panicked: {why}");
-                    Err(RpcError::internal(format!("the handler of '{name}' panicked: {why}")))
+                    Err(RpcError::internal(format!(
+                        "the handler of '{name}' panicked: {why}"
+                    )))
                 }
             }
         })
@@ -369,9 +400,12 @@ struct Compiled {
 
 impl Compiled {
     async fn run(&self, ctx: Ctx, raw: Option<&str>) -> Result<Value, RpcError> {
-        let sent = raw.map(serde_json::from_str::<Value>).transpose().map_err(|e| {
-            RpcError::invalid_params(format!("params of '{}' are not JSON: {e}", self.name))
-        })?;
+        let sent = raw
+            .map(serde_json::from_str::<Value>)
+            .transpose()
+            .map_err(|e| {
+                RpcError::invalid_params(format!("params of '{}' are not JSON: {e}", self.name))
+            })?;
         let params = super::params::shape(&self.name, &self.shape, sent)?;
         let violations = self.params.violations(&params);
         if !violations.is_empty() {
@@ -395,12 +429,19 @@ impl Compiled {
 }
 
 fn join(violations: &[Violation]) -> String {
-    violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ")
+    violations
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn invalid_params(method: &str, violations: &[Violation]) -> RpcError {
-    RpcError::invalid_params(format!("invalid params for '{method}': {}", join(violations)))
-        .with_data(serde_json::json!({ "method": method, "errors": violations }))
+    RpcError::invalid_params(format!(
+        "invalid params for '{method}': {}",
+        join(violations)
+    ))
+    .with_data(serde_json::json!({ "method": method, "errors": violations }))
 }
 
 /// What the router knows of one method, for allowlists, documents and tests.
@@ -491,7 +532,10 @@ impl Router {
     }
 
     /// Names a page in `allow` may use: `(methods, notifications, events)`.
-    pub(crate) fn allowed_names(&self, allow: &super::Allow) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    pub(crate) fn allowed_names(
+        &self,
+        allow: &super::Allow,
+    ) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
         let mut methods = BTreeSet::new();
         let mut notifications = BTreeSet::new();
         for (name, info) in &self.inner.methods {
@@ -502,7 +546,11 @@ impl Router {
                 };
             }
         }
-        let events = self.events().filter(|e| allow.permits(e)).map(str::to_owned).collect();
+        let events = self
+            .events()
+            .filter(|e| allow.permits(e))
+            .map(str::to_owned)
+            .collect();
         (methods, notifications, events)
     }
 }

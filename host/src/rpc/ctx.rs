@@ -26,7 +26,10 @@ pub struct CallSite {
 impl CallSite {
     /// A call site for `window` at `origin`.
     pub fn new(window: &str, origin: &str) -> Self {
-        Self { window: window.into(), origin: origin.into() }
+        Self {
+            window: window.into(),
+            origin: origin.into(),
+        }
     }
 }
 
@@ -55,7 +58,10 @@ impl States {
         self.0.insert(TypeId::of::<T>(), Arc::new(value));
     }
     fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.0.get(&TypeId::of::<T>()).cloned().and_then(|a| a.downcast::<T>().ok())
+        self.0
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .and_then(|a| a.downcast::<T>().ok())
     }
 }
 
@@ -114,7 +120,12 @@ impl Ctx {
     ///
     /// # Errors
     /// See [`Emitter::emit`].
-    pub fn emit<T: Serialize>(&self, target: Target, event: &str, payload: &T) -> Result<(), EmitError> {
+    pub fn emit<T: Serialize>(
+        &self,
+        target: Target,
+        event: &str,
+        payload: &T,
+    ) -> Result<(), EmitError> {
         Emitter::new(self.shared.clone()).emit(target, event, payload)
     }
 
@@ -167,18 +178,37 @@ impl Emitter {
     /// # Errors
     /// The event is not declared, or its payload does not serialize or (debug builds) does not
     /// match the declared type.
-    pub fn emit<T: Serialize>(&self, target: Target, event: &str, payload: &T) -> Result<(), EmitError> {
-        let check = self.shared.events.get(event).ok_or_else(|| EmitError::Undeclared(event.into()))?;
-        let value = serde_json::to_value(payload)
-            .map_err(|e| EmitError::Serialize { event: event.into(), reason: e.to_string() })?;
+    pub fn emit<T: Serialize>(
+        &self,
+        target: Target,
+        event: &str,
+        payload: &T,
+    ) -> Result<(), EmitError> {
+        let check = self
+            .shared
+            .events
+            .get(event)
+            .ok_or_else(|| EmitError::Undeclared(event.into()))?;
+        let value = serde_json::to_value(payload).map_err(|e| EmitError::Serialize {
+            event: event.into(),
+            reason: e.to_string(),
+        })?;
         if cfg!(debug_assertions) {
             let v = check.violations(&value);
             if !v.is_empty() {
-                let reason = v.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
-                return Err(EmitError::Schema { event: event.into(), reason });
+                let reason = v
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(EmitError::Schema {
+                    event: event.into(),
+                    reason,
+                });
             }
         }
-        let text = serde_json::json!({ "jsonrpc": "2.0", "method": event, "params": value }).to_string();
+        let text =
+            serde_json::json!({ "jsonrpc": "2.0", "method": event, "params": value }).to_string();
         let sink = self.shared.push.read().expect("push sink lock").clone();
         match sink {
             Some(sink) => sink(target, event, text),

@@ -25,7 +25,12 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub(crate) fn new(router: Router, module: Methods, site: CallSite, allow: Allow) -> Self {
-        Self { router, module, site, allow }
+        Self {
+            router,
+            module,
+            site,
+            allow,
+        }
     }
 
     /// Who this endpoint answers for.
@@ -50,9 +55,11 @@ impl Endpoint {
     pub async fn handle(&self, text: &str) -> Option<String> {
         let limits = self.router.limits();
         if text.len() > limits.max_message_bytes {
-            let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(serde_json::json!({
-                "limit": limits.max_message_bytes, "size": text.len(), "unit": "bytes"
-            }));
+            let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
+                serde_json::json!({
+                    "limit": limits.max_message_bytes, "size": text.len(), "unit": "bytes"
+                }),
+            );
             return Some(error_reply("null", &e));
         }
         let raw: &RawValue = match serde_json::from_str(text) {
@@ -100,17 +107,29 @@ impl Endpoint {
         };
         let id = members.get("id").map(|r| r.get());
         if let Some(id) = id {
-            if !matches!(id.as_bytes().first(), Some(b'"' | b'-' | b'0'..=b'9' | b'n')) {
-                return Some(invalid_request("null", "id must be a string, a number or null"));
+            if !matches!(
+                id.as_bytes().first(),
+                Some(b'"' | b'-' | b'0'..=b'9' | b'n')
+            ) {
+                return Some(invalid_request(
+                    "null",
+                    "id must be a string, a number or null",
+                ));
             }
         }
         let reply_id = id.unwrap_or("null");
         let fail = |why: &str| Some(invalid_request(reply_id, why));
-        match members.get("jsonrpc").map(|r| serde_json::from_str::<String>(r.get())) {
+        match members
+            .get("jsonrpc")
+            .map(|r| serde_json::from_str::<String>(r.get()))
+        {
             Some(Ok(v)) if v == "2.0" => {}
             _ => return fail("\"jsonrpc\" must be exactly \"2.0\""),
         }
-        let Some(Ok(method)) = members.get("method").map(|r| serde_json::from_str::<String>(r.get())) else {
+        let Some(Ok(method)) = members
+            .get("method")
+            .map(|r| serde_json::from_str::<String>(r.get()))
+        else {
             return fail("\"method\" must be a string");
         };
         let params = members.get("params").map(|r| r.get());
@@ -168,9 +187,15 @@ fn error_reply(id: &str, e: &RpcError) -> String {
 }
 
 fn parse_error(e: &serde_json::Error) -> String {
-    error_reply("null", &RpcError::new(error::PARSE_ERROR, error::PARSE_ERROR_MSG).with_data(e.to_string().into()))
+    error_reply(
+        "null",
+        &RpcError::new(error::PARSE_ERROR, error::PARSE_ERROR_MSG).with_data(e.to_string().into()),
+    )
 }
 
 fn invalid_request(id: &str, why: &str) -> String {
-    error_reply(id, &RpcError::new(error::INVALID_REQUEST, error::INVALID_REQUEST_MSG).with_data(why.into()))
+    error_reply(
+        id,
+        &RpcError::new(error::INVALID_REQUEST, error::INVALID_REQUEST_MSG).with_data(why.into()),
+    )
 }

@@ -70,7 +70,11 @@ impl RpcError {
     /// assert!(e.data.is_none());
     /// ```
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// The same error carrying `data`.

@@ -16,6 +16,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_message_bytes: 16 * 1024 * 1024, max_batch_len: 1000 }
+        Self {
+            max_message_bytes: 16 * 1024 * 1024,
+            max_batch_len: 1000,
+        }
     }
 }

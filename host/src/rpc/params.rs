@@ -27,16 +27,18 @@ pub fn shape(method: &str, shape: &ParamShape, sent: Option<Value>) -> Result<Va
         }
         (ParamShape::Array, None) => Ok(Value::Array(Vec::new())),
         (ParamShape::Array, Some(Value::Array(a))) => Ok(Value::Array(a)),
-        (ParamShape::Array, Some(_)) => {
-            Err(RpcError::invalid_params(format!("'{method}' takes its params by position (an array)")))
-        }
+        (ParamShape::Array, Some(_)) => Err(RpcError::invalid_params(format!(
+            "'{method}' takes its params by position (an array)"
+        ))),
         (ParamShape::Unit, None) => Ok(Value::Null),
         (ParamShape::Unit, Some(Value::Array(a))) if a.is_empty() => Ok(Value::Null),
         (ParamShape::Unit, Some(Value::Object(o))) if o.is_empty() => Ok(Value::Null),
-        (ParamShape::Unit, Some(_)) => Err(RpcError::invalid_params(format!("'{method}' takes no params"))),
-        (ParamShape::Object { .. }, Some(_)) => {
-            Err(RpcError::invalid_params(format!("'{method}' takes params by name (an object) or by position (an array)")))
-        }
+        (ParamShape::Unit, Some(_)) => Err(RpcError::invalid_params(format!(
+            "'{method}' takes no params"
+        ))),
+        (ParamShape::Object { .. }, Some(_)) => Err(RpcError::invalid_params(format!(
+            "'{method}' takes params by name (an object) or by position (an array)"
+        ))),
         // One value by position: `["text"]` for a method taking a `String`.
         (ParamShape::Other, Some(Value::Array(mut a))) if a.len() == 1 => Ok(a.remove(0)),
         (ParamShape::Other, sent) => Ok(sent.unwrap_or(Value::Null)),
@@ -49,7 +51,9 @@ mod tests {
     use serde_json::json;
 
     fn obj() -> ParamShape {
-        ParamShape::Object { fields: vec!["start".into(), "end".into()] }
+        ParamShape::Object {
+            fields: vec!["start".into(), "end".into()],
+        }
     }
 
     macro_rules! case {
@@ -62,17 +66,65 @@ mod tests {
         };
     }
 
-    case!(positional_maps_in_declaration_order, obj(), Some(json!([1, 2])), Ok(json!({"start": 1, "end": 2})));
-    case!(short_positional_leaves_fields_out, obj(), Some(json!([1])), Ok(json!({"start": 1})));
-    case!(long_positional_is_refused, obj(), Some(json!([1, 2, 3])),
-        Err("'m' takes at most 2 positional params (start, end), got 3".into()));
-    case!(absent_struct_params_are_empty_object, obj(), None, Ok(json!({})));
-    case!(named_params_pass_through, obj(), Some(json!({"end": 2})), Ok(json!({"end": 2})));
-    case!(tuple_refuses_object, ParamShape::Array, Some(json!({"a": 1})),
-        Err("'m' takes its params by position (an array)".into()));
+    case!(
+        positional_maps_in_declaration_order,
+        obj(),
+        Some(json!([1, 2])),
+        Ok(json!({"start": 1, "end": 2}))
+    );
+    case!(
+        short_positional_leaves_fields_out,
+        obj(),
+        Some(json!([1])),
+        Ok(json!({"start": 1}))
+    );
+    case!(
+        long_positional_is_refused,
+        obj(),
+        Some(json!([1, 2, 3])),
+        Err("'m' takes at most 2 positional params (start, end), got 3".into())
+    );
+    case!(
+        absent_struct_params_are_empty_object,
+        obj(),
+        None,
+        Ok(json!({}))
+    );
+    case!(
+        named_params_pass_through,
+        obj(),
+        Some(json!({"end": 2})),
+        Ok(json!({"end": 2}))
+    );
+    case!(
+        tuple_refuses_object,
+        ParamShape::Array,
+        Some(json!({"a": 1})),
+        Err("'m' takes its params by position (an array)".into())
+    );
     case!(unit_accepts_absent, ParamShape::Unit, None, Ok(Value::Null));
-    case!(unit_accepts_empty_array, ParamShape::Unit, Some(json!([])), Ok(Value::Null));
-    case!(unit_accepts_empty_object, ParamShape::Unit, Some(json!({})), Ok(Value::Null));
-    case!(single_value_by_position, ParamShape::Other, Some(json!(["x"])), Ok(json!("x")));
-    case!(unit_refuses_values, ParamShape::Unit, Some(json!([1])), Err("'m' takes no params".into()));
+    case!(
+        unit_accepts_empty_array,
+        ParamShape::Unit,
+        Some(json!([])),
+        Ok(Value::Null)
+    );
+    case!(
+        unit_accepts_empty_object,
+        ParamShape::Unit,
+        Some(json!({})),
+        Ok(Value::Null)
+    );
+    case!(
+        single_value_by_position,
+        ParamShape::Other,
+        Some(json!(["x"])),
+        Ok(json!("x"))
+    );
+    case!(
+        unit_refuses_values,
+        ParamShape::Unit,
+        Some(json!([1])),
+        Err("'m' takes no params".into())
+    );
 }

@@ -14,6 +14,7 @@ pub struct Stats {
     runs: AtomicU64,
     in_flight: AtomicI64,
     refused: AtomicU64,
+    dropped: AtomicU64,
 }
 
 impl Stats {
@@ -28,6 +29,13 @@ impl Stats {
     /// How many messages the bridge refused (wrong frame, wrong origin, malformed envelope).
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::SeqCst)
+    }
+    /// How many replies were dropped because their page reloaded or their window closed.
+    pub fn replies_dropped(&self) -> u64 {
+        self.dropped.load(Ordering::SeqCst)
+    }
+    pub(crate) fn count_dropped(&self) {
+        self.dropped.fetch_add(1, Ordering::SeqCst);
     }
     pub(crate) fn count_refusal(&self) {
         self.refused.fetch_add(1, Ordering::SeqCst);

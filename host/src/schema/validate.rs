@@ -14,7 +14,11 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = if self.path.is_empty() { "(root)" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "(root)"
+        } else {
+            &self.path
+        };
         write!(f, "{path}: {}", self.message)
     }
 }
@@ -52,7 +56,10 @@ impl Validator {
         }
         self.inner
             .iter_errors(instance)
-            .map(|e| Violation { path: e.instance_path().as_str().to_owned(), message: e.to_string() })
+            .map(|e| Violation {
+                path: e.instance_path().as_str().to_owned(),
+                message: e.to_string(),
+            })
             .collect()
     }
 }

@@ -1,0 +1,295 @@
+//! What every scenario shares: the test API, the pages, and a driver that waits for the page.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rpcview::app::{Assets, Window};
+use rpcview::rpc::Allow;
+use rpcview::{Api, App, AppHandle, Ctx, RpcError, Target};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Lets test pages frame other origins and run inline scripts in srcdoc/data: frames.
+const TEST_CSP: &str =
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-src 'self' other: data:";
+
+/// What the host saw, shared between the handlers and the driver.
+#[derive(Default)]
+pub struct Probe {
+    reports: Mutex<Vec<Report>>,
+    done: Mutex<Option<mpsc::Sender<Done>>>,
+    /// Runs of `test.victim`, the method forbidden frames and foreign pages try to reach.
+    pub victim_runs: AtomicU64,
+    /// `test.slow` handlers that ran to their end.
+    pub slow_completed: AtomicU64,
+}
+
+/// One check the page made.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    name: String,
+    ok: bool,
+    #[serde(default)]
+    detail: String,
+}
+
+/// The page is through a phase: `checks` is how many reports it sent in all.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Done {
+    pub phase: String,
+    pub checks: usize,
+    #[serde(default)]
+    pub window: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Add {
+    a: i64,
+    b: i64,
+}
+
+/// A validated record, like a note.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    #[schemars(length(min = 1))]
+    title: String,
+    #[schemars(range(min = 0, max = 10))]
+    stars: u8,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Slow {
+    ms: u64,
+    #[serde(default)]
+    tag: Value,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Emit {
+    event: String,
+    payload: Value,
+    #[serde(default)]
+    all: bool,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Victim {
+    from: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct HostStats {
+    victim_runs: u64,
+}
+
+/// The API every test page talks to.
+pub fn test_api(probe: Arc<Probe>) -> Api {
+    let (p1, p2, p3, p4, p5) = (
+        probe.clone(),
+        probe.clone(),
+        probe.clone(),
+        probe.clone(),
+        probe.clone(),
+    );
+    Api::new()
+        .method("test.add", |_: Ctx, p: Add| async move {
+            Ok::<_, RpcError>(p.a + p.b)
+        })
+        .method("test.echo", |_: Ctx, v: Value| async move {
+            Ok::<_, RpcError>(v)
+        })
+        .method("test.record", |_: Ctx, r: Record| async move {
+            Ok::<_, RpcError>(format!("{} {}", r.title, r.stars))
+        })
+        .method("test.panic", |_: Ctx, _: ()| async move {
+            if true {
+                panic!("deliberate panic in test.panic");
+            }
+            Ok::<(), RpcError>(())
+        })
+        .method("test.fail", |_: Ctx, _: ()| async move {
+            Err::<(), _>(
+                RpcError::new(1234, "deliberate failure")
+                    .with_data(serde_json::json!({"hint": "expected"})),
+            )
+        })
+        .method("test.slow", move |_: Ctx, s: Slow| {
+            let probe = p1.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(s.ms)).await;
+                probe.slow_completed.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, RpcError>(s.tag)
+            }
+        })
+        .method("test.emit", |ctx: Ctx, e: Emit| async move {
+            let target = if e.all {
+                Target::All
+            } else {
+                Target::Window(ctx.window().to_owned())
+            };
+            ctx.emit(target, &e.event, &e.payload)
+                .map_err(|err| RpcError::internal(err.to_string()))
+        })
+        .method("test.victim", move |_: Ctx, v: Victim| {
+            let probe = p2.clone();
+            async move {
+                probe.victim_runs.fetch_add(1, Ordering::SeqCst);
+                println!("test.victim ran, called from {}", v.from);
+                Ok::<_, RpcError>(())
+            }
+        })
+        .method("test.stats", move |_: Ctx, _: ()| {
+            let probe = p3.clone();
+            async move {
+                Ok::<_, RpcError>(HostStats {
+                    victim_runs: probe.victim_runs.load(Ordering::SeqCst),
+                })
+            }
+        })
+        .notification("test.report", move |_: Ctx, r: Report| {
+            let probe = p4.clone();
+            async move {
+                println!(
+                    "  {} {} {}",
+                    if r.ok { "ok  " } else { "FAIL" },
+                    r.name,
+                    r.detail
+                );
+                probe.reports.lock().unwrap().push(r);
+            }
+        })
+        .notification("test.done", move |_: Ctx, d: Done| {
+            let probe = p5.clone();
+            async move {
+                if let Some(tx) = probe.done.lock().unwrap().as_ref() {
+                    let _ = tx.send(d);
+                }
+            }
+        })
+        .event::<Value>("test.ping")
+        .event::<Value>("test.secret")
+}
+
+/// A window on test page `page` (a path under `tests/e2e/pages/`).
+pub fn window(label: &str, page: &str) -> Window {
+    Window::new(label)
+        .url(&format!("app://localhost/{page}"))
+        .allow_navigation("other://localhost")
+        .allow_navigation("data:")
+}
+
+/// The same window, limited to `allow`.
+pub fn window_allowing(label: &str, page: &str, allow: Allow) -> Window {
+    window(label, page).allow(allow)
+}
+
+fn pages() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/pages")
+}
+
+/// Drives one app: `driver` runs on its own thread with the handle and a receiver of the
+/// page's `test.done` calls, and returns the host-side verdict. The scenario fails if the
+/// driver fails, any page check failed, or the page made no checks at all.
+pub fn run(
+    windows: Vec<Window>,
+    driver: impl FnOnce(&AppHandle, &Arc<Probe>, &mpsc::Receiver<Done>) -> Result<(), String>
+        + Send
+        + 'static,
+) -> Result<(), String> {
+    let probe = Arc::new(Probe::default());
+    let (tx, rx) = mpsc::channel();
+    *probe.done.lock().unwrap() = Some(tx);
+    let mut app = App::new(test_api(probe.clone()))
+        .serve("app", Assets::dir(pages()))
+        .serve("other", Assets::dir(pages()))
+        .content_security_policy(TEST_CSP);
+    for w in windows {
+        app = app.window(w);
+    }
+    let verdict: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
+    let (v, p) = (verdict.clone(), probe.clone());
+    let app = app.setup(move |handle| {
+        let outcome = driver(&handle, &p, &rx);
+        *v.lock().unwrap() = Some(outcome);
+        handle.exit(0);
+    });
+    let code = app.run().map_err(|e| e.to_string())?;
+    if code != 0 {
+        return Err(format!("the app exited with {code}"));
+    }
+    let verdict = verdict
+        .lock()
+        .unwrap()
+        .take()
+        .unwrap_or(Err("the driver did not finish".into()));
+    let reports = probe.reports.lock().unwrap().clone();
+    let failed: Vec<_> = reports
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| format!("{}: {}", r.name, r.detail))
+        .collect();
+    verdict?;
+    if !failed.is_empty() {
+        return Err(format!("page checks failed: {}", failed.join(" | ")));
+    }
+    if reports.is_empty() {
+        return Err("the page made no checks".into());
+    }
+    Ok(())
+}
+
+/// Waits for the page to finish `phase`, and checks it sent as many reports as it says.
+pub fn await_phase(
+    probe: &Probe,
+    rx: &mpsc::Receiver<Done>,
+    phase: &str,
+    secs: u64,
+) -> Result<Done, String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let done = rx
+            .recv_timeout(left)
+            .map_err(|_| format!("the page did not finish phase '{phase}' within {secs} s"))?;
+        if done.phase != phase {
+            continue;
+        }
+        // Reports are notifications; give the last ones a moment to land.
+        wait_until(|| probe.reports.lock().unwrap().len() >= done.checks, 2);
+        let got = probe.reports.lock().unwrap().len();
+        if got < done.checks {
+            return Err(format!(
+                "phase '{phase}': the page made {} checks but {got} reached the host",
+                done.checks
+            ));
+        }
+        return Ok(done);
+    }
+}
+
+/// Polls `cond` every 10 ms for up to `secs` seconds; returns whether it became true.
+pub fn wait_until(cond: impl Fn() -> bool, secs: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// `Err(what)` unless `cond`.
+pub fn ensure(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}

@@ -1,0 +1,14 @@
+import { api, check, done } from './harness.js';
+
+const role = new URLSearchParams(location.search).get('role');
+if (role === 'doomed') {
+  for (let i = 0; i < 5; i++) api.invoke('test.slow', { ms: 800, tag: i });
+  check('the doomed window has 5 calls in flight', api.pendingCount() === 5, api.pendingCount());
+  done('sent'); // the host closes this window now
+} else {
+  window.afterClose = async () => {
+    check('the other window still answers', (await api.invoke('test.add', { a: 1, b: 2 })) === 3);
+    check('and has nothing pending', api.pendingCount() === 0);
+    done('after');
+  };
+}

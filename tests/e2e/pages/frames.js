@@ -1,0 +1,29 @@
+import { api, check, done, sleep, until } from './harness.js';
+import { sendRaw } from './raw.js';
+
+const frames = window.frameReports;
+const kinds = ['cross', 'same', 'sandboxed', 'data'];
+const loaded = await until(() => kinds.every((k) => frames[k]), 10000);
+check('all four frames loaded and sent raw messages', loaded, JSON.stringify(frames));
+await sleep(500); // the host has long answered (or refused) by now
+
+for (const k of kinds) {
+  const f = frames[k] || {};
+  check(`${k} frame sees no window.webkit`, f.webkit === 'undefined', f.webkit);
+  check(`${k} frame has no window.api of its own`, f.api === 'undefined', f.api);
+}
+check('a same-origin frame may reach parent.api (it is the app\'s own content)', frames.same && frames.same.parentApi === 'object', frames.same && frames.same.parentApi);
+check('a cross-origin frame cannot reach parent.api', frames.cross && frames.cross.parentApi === 'blocked', frames.cross && frames.cross.parentApi);
+check('a sandboxed frame cannot reach parent.api', frames.sandboxed && frames.sandboxed.parentApi === 'blocked', frames.sandboxed && frames.sandboxed.parentApi);
+check('the frames really had other origins', frames.cross && frames.cross.origin === 'other://localhost' && frames.sandboxed && frames.sandboxed.origin === 'null' && frames.data && frames.data.origin === 'null', JSON.stringify(kinds.map((k) => frames[k] && frames[k].origin)));
+check('the main world sees no window.webkit', typeof window.webkit === 'undefined', typeof window.webkit);
+
+const before = await api.invoke('test.stats');
+check('no frame message ran a handler', before.victim_runs === 0, `test.victim ran ${before.victim_runs} times`);
+
+// Control: the same raw message from the top frame does run the handler, so only the
+// host's frame check stopped the others.
+sendRaw('top frame control');
+const reached = await until(async () => (await api.invoke('test.stats')).victim_runs === 1);
+check('the same raw message from the top frame reaches the handler', reached);
+done();

@@ -1,0 +1,1 @@
+location.href = 'other://localhost/foreign.html';

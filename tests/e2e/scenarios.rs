@@ -1,0 +1,181 @@
+//! The scenarios, one real app each. Names are what `cargo test --test e2e NAME` filters on.
+
+use std::sync::atomic::Ordering;
+
+use rpcview::rpc::Allow;
+
+use crate::harness::{await_phase, ensure, run, wait_until, window, window_allowing};
+
+type Scenario = (&'static str, fn() -> Result<(), String>);
+
+pub const ALL: &[Scenario] = &[
+    ("invoke_reaches_handlers_and_errors_reach_the_page", invoke),
+    ("push_reaches_listeners_and_off_removes_them", push),
+    ("window_api_is_frozen_and_survives_tampering", tamper),
+    ("a_foreign_origin_page_is_refused", foreign_origin),
+    ("iframes_are_refused_by_every_route", frames),
+    (
+        "a_fast_call_overtakes_100_slow_ones_while_timers_fire",
+        slow,
+    ),
+    ("reload_drops_stale_replies_and_handlers_finish", reload),
+    ("closing_a_window_drops_replies_and_handlers_finish", close),
+];
+
+fn invoke() -> Result<(), String> {
+    run(vec![window("main", "invoke.html")], |h, probe, rx| {
+        await_phase(probe, rx, "done", 60)?;
+        ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
+            format!("{} calls still in flight", h.stats().in_flight())
+        })
+    })
+}
+
+fn push() -> Result<(), String> {
+    // Everything but the `test.secret` event.
+    let allow = Allow::only([
+        "test.add",
+        "test.emit",
+        "test.report",
+        "test.done",
+        "test.ping",
+    ]);
+    run(
+        vec![window_allowing("main", "push.html", allow)],
+        |h, probe, rx| {
+            await_phase(probe, rx, "listening", 30)?;
+            // A push from outside any handler, to every window.
+            h.emitter()
+                .emit(
+                    rpcview::Target::All,
+                    "test.ping",
+                    &serde_json::json!({"from": "host thread"}),
+                )
+                .map_err(|e| e.to_string())?;
+            // And one the window may not receive: the page checks it never arrives.
+            h.emitter()
+                .emit(
+                    rpcview::Target::All,
+                    "test.secret",
+                    &serde_json::json!("classified"),
+                )
+                .map_err(|e| e.to_string())?;
+            await_phase(probe, rx, "done", 30)?;
+            Ok(())
+        },
+    )
+}
+
+fn tamper() -> Result<(), String> {
+    run(vec![window("main", "tamper.html")], |_, probe, rx| {
+        await_phase(probe, rx, "done", 30)?;
+        let victims = probe.victim_runs.load(Ordering::SeqCst);
+        ensure(victims == 0, || {
+            format!("a tampered page reached test.victim {victims} times")
+        })
+    })
+}
+
+fn foreign_origin() -> Result<(), String> {
+    run(vec![window("main", "goto-foreign.html")], |h, probe, rx| {
+        // foreign.html (other://localhost) sends three raw messages, then goes back to
+        // raw.html (the app's origin), which sends the same message once as a control.
+        await_phase(probe, rx, "done", 30)?;
+        let refused = h.stats().refused();
+        let victims = probe.victim_runs.load(Ordering::SeqCst);
+        ensure(refused >= 3, || {
+            format!("expected the foreign page's 3 messages refused, the host refused {refused}")
+        })?;
+        ensure(victims == 1, || {
+            format!("test.victim ran {victims} times; only the same-origin control should reach it")
+        })
+    })
+}
+
+fn frames() -> Result<(), String> {
+    run(vec![window("main", "frames.html")], |h, probe, rx| {
+        await_phase(probe, rx, "done", 30)?;
+        let refused = h.stats().refused();
+        let victims = probe.victim_runs.load(Ordering::SeqCst);
+        ensure(refused >= 4, || {
+            format!("expected 4 frames' messages refused, the host refused {refused}")
+        })?;
+        ensure(victims == 1, || {
+            format!("test.victim ran {victims} times; only the top frame's control should reach it")
+        })
+    })
+}
+
+fn slow() -> Result<(), String> {
+    run(vec![window("main", "slow.html")], |h, probe, rx| {
+        await_phase(probe, rx, "done", 60)?;
+        ensure(probe.slow_completed.load(Ordering::SeqCst) == 100, || {
+            "not every slow call completed".into()
+        })?;
+        ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
+            format!("{} calls still in flight", h.stats().in_flight())
+        })
+    })
+}
+
+fn reload() -> Result<(), String> {
+    run(vec![window("main", "reload.html")], |h, probe, rx| {
+        await_phase(probe, rx, "sent", 30)?;
+        h.reload("main");
+        await_phase(probe, rx, "after", 30)?;
+        // The old page's 5 calls and the new page's 1 all ran to their end.
+        ensure(
+            wait_until(|| probe.slow_completed.load(Ordering::SeqCst) == 6, 5),
+            || {
+                format!(
+                    "{} of 6 handlers finished after the reload",
+                    probe.slow_completed.load(Ordering::SeqCst)
+                )
+            },
+        )?;
+        ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
+            format!("{} calls still in flight", h.stats().in_flight())
+        })?;
+        let dropped = h.stats().replies_dropped();
+        ensure(dropped >= 5, || {
+            format!("expected the 5 stale replies dropped by the host, it dropped {dropped}")
+        })
+    })
+}
+
+fn close() -> Result<(), String> {
+    run(
+        vec![
+            window("main", "close.html?role=main"),
+            window("doomed", "close.html?role=doomed"),
+        ],
+        |h, probe, rx| {
+            let sent = await_phase(probe, rx, "sent", 30)?;
+            ensure(sent.window == "doomed", || {
+                format!("'sent' came from '{}'", sent.window)
+            })?;
+            h.close("doomed");
+            ensure(
+                wait_until(|| probe.slow_completed.load(Ordering::SeqCst) == 5, 5),
+                || {
+                    format!(
+                        "{} of 5 handlers finished after the close",
+                        probe.slow_completed.load(Ordering::SeqCst)
+                    )
+                },
+            )?;
+            ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
+                format!("{} calls still in flight", h.stats().in_flight())
+            })?;
+            ensure(wait_until(|| h.stats().replies_dropped() >= 5, 2), || {
+                format!(
+                    "expected 5 replies dropped for the closed window, got {}",
+                    h.stats().replies_dropped()
+                )
+            })?;
+            h.eval("main", "window.afterClose()");
+            await_phase(probe, rx, "after", 30)?;
+            Ok(())
+        },
+    )
+}
