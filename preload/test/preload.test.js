@@ -1,0 +1,186 @@
+// Unit tests of preload.js in a fresh V8 context that plays the page's window.
+// The same behaviours are tested again in WebKit by tests/e2e.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
+
+const source = readFileSync(new URL('../preload.js', import.meta.url), 'utf8');
+const RECEIVER = '__rpcview_test';
+
+/** Boots the preload in a new context; returns the context and what it sent. */
+function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'] } = {}) {
+  const sent = [];
+  const reported = [];
+  const document = new EventTarget();
+  document.addEventListener('rpcview:out', (e) => sent.push(JSON.parse(e.detail)));
+  const ctx = vm.createContext({
+    document,
+    location: { origin },
+    EventTarget,
+    CustomEvent,
+    setTimeout,
+    clearTimeout,
+    queueMicrotask,
+    reportError: (e) => reported.push(e),
+  });
+  vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
+  const config = { origin: 'app://localhost', receiver: RECEIVER, channel: 'rpcview:out', methods, notifications, events };
+  vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
+  const messages = () => sent.flatMap((s) => s.m);
+  const reply = (msgs, nonce = sent[0].n) => ctx[RECEIVER](nonce, JSON.stringify(msgs));
+  return { ctx, api: ctx.api, sent, messages, reply, reported };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('defines window.api non-writable, non-configurable and deeply frozen', () => {
+  const { ctx, api } = boot();
+  const d = Object.getOwnPropertyDescriptor(ctx, 'api');
+  assert.equal(d.writable, false);
+  assert.equal(d.configurable, false);
+  assert.ok(Object.isFrozen(api) && Object.isFrozen(api.invoke) && Object.isFrozen(api.RpcError.prototype));
+  assert.throws(() => vm.runInContext('"use strict"; globalThis.api = {}', ctx), (e) => e.name === 'TypeError');
+  assert.throws(() => vm.runInContext('"use strict"; api.invoke = null', ctx), (e) => e.name === 'TypeError');
+  assert.throws(() => vm.runInContext('"use strict"; api.extra = 1', ctx), (e) => e.name === 'TypeError');
+});
+
+test('installs nothing in a subframe or on a foreign origin', () => {
+  assert.equal(boot({ top: false }).api, undefined);
+  assert.equal(boot({ origin: 'https://evil.example' }).api, undefined);
+});
+
+test('invoke sends one JSON-RPC request and resolves with its result', async () => {
+  const { api, messages, reply } = boot();
+  const p = api.invoke('math.add', { a: 1, b: 2 });
+  await tick();
+  assert.deepEqual(messages(), [{ jsonrpc: '2.0', id: 1, method: 'math.add', params: { a: 1, b: 2 } }]);
+  reply([{ jsonrpc: '2.0', id: 1, result: 3 }]);
+  assert.equal(await p, 3);
+  assert.equal(api.pendingCount(), 0);
+});
+
+test('calls made in one microtask leave in one hand-off, each answered on its own', async () => {
+  const { api, sent, reply } = boot();
+  const a = api.invoke('math.add', [1, 2]);
+  const b = api.invoke('math.add', [3, 4]);
+  api.notify('app.log', { message: 'hi' });
+  await tick();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].m.length, 3);
+  assert.equal('id' in sent[0].m[2], false, 'a notification has no id');
+  reply([{ jsonrpc: '2.0', id: 2, result: 7 }]);
+  assert.equal(await b, 7);
+  reply([{ jsonrpc: '2.0', id: 1, result: 3 }]);
+  assert.equal(await a, 3);
+});
+
+test('an error reply rejects with an RpcError carrying code, message and data', async () => {
+  const { api, reply } = boot();
+  const p = api.invoke('math.add', {});
+  await tick();
+  reply([{ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'bad', data: { errors: [{ path: '/a' }] } } }]);
+  await assert.rejects(p, (e) => e instanceof api.RpcError && e.code === -32602 && e.message === 'bad' && e.data.errors[0].path === '/a');
+});
+
+test('names outside the allowlist are refused in the page', async () => {
+  const { api, sent } = boot();
+  await assert.rejects(api.invoke('fs.write', {}), (e) => e.code === -32001 && /fs\.write/.test(e.message));
+  assert.throws(() => api.notify('fs.write', {}), (e) => e.code === -32001);
+  assert.throws(() => api.on('secret', () => {}), (e) => e.code === -32001);
+  await tick();
+  assert.equal(sent.length, 0);
+});
+
+test('params must be an object or an array', async () => {
+  const { api } = boot();
+  await assert.rejects(api.invoke('math.add', 5), (e) => e.code === -32602);
+  await assert.rejects(api.invoke('math.add', 'x'), (e) => e.code === -32602);
+});
+
+test('a timeout rejects, leaves the pending map, and a late reply is ignored', async () => {
+  const { api, reply } = boot();
+  const p = api.invoke('slow', {}, { timeoutMs: 5 });
+  await assert.rejects(p, (e) => e.code === -32003);
+  assert.equal(api.pendingCount(), 0);
+  reply([{ jsonrpc: '2.0', id: 1, result: 'late' }]);
+});
+
+test('an AbortSignal rejects and leaves the pending map', async () => {
+  const { api } = boot();
+  const c = new AbortController();
+  const p = api.invoke('slow', {}, { signal: c.signal });
+  c.abort();
+  await assert.rejects(p, (e) => e.code === -32004);
+  assert.equal(api.pendingCount(), 0);
+  const c2 = new AbortController();
+  c2.abort();
+  await assert.rejects(api.invoke('slow', {}, { signal: c2.signal }), (e) => e.code === -32004);
+});
+
+test('replies addressed to another page are ignored; pushes to "*" reach listeners', async () => {
+  const { api, reply } = boot();
+  const seen = [];
+  api.on('tick', (p) => seen.push(p));
+  const p = api.invoke('math.add', [1, 1]);
+  await tick();
+  reply([{ jsonrpc: '2.0', id: 1, result: 'stale' }], 'another-page');
+  reply([{ jsonrpc: '2.0', id: 1, result: 'forged' }, { jsonrpc: '2.0', method: 'tick', params: 1 }], '*');
+  assert.deepEqual(seen, [1]);
+  assert.equal(api.pendingCount(), 1, 'neither reply settled the call');
+  reply([{ jsonrpc: '2.0', id: 1, result: 2 }]);
+  assert.equal(await p, 2);
+});
+
+test('on returns an off that really removes; once fires once; a throwing listener does not stop others', () => {
+  const { api, reply, reported, sent } = boot();
+  const got = [];
+  const off = api.on('tick', (n) => got.push(`a${n}`));
+  api.on('tick', () => {
+    throw new Error('boom');
+  });
+  api.once('tick', (n) => got.push(`once${n}`));
+  const push = (n) => reply([{ jsonrpc: '2.0', method: 'tick', params: n }], '*');
+  push(1);
+  off();
+  off();
+  push(2);
+  assert.deepEqual(got, ['a1', 'once1']);
+  assert.equal(reported.length, 2, 'each throw is reported');
+  assert.equal(api.listenerCount('tick'), 1);
+  assert.equal(sent.length, 0);
+});
+
+test('page scripts that patch built-ins after load cannot forge or read traffic', async () => {
+  const { ctx, api, messages, reply } = boot();
+  vm.runInContext(`
+    globalThis.seen = [];
+    JSON.parse = () => { seen.push('parse'); return []; };
+    JSON.stringify = () => '{"method":"evil"}';
+    Map.prototype.get = function () { seen.push('get'); };
+    Set.prototype.has = () => true;
+    Array.prototype.join = () => 'forged';
+    Reflect.apply = () => seen.push('apply');
+    Function.prototype.call = () => seen.push('call');
+    globalThis.Promise = function () { throw new Error('fake'); };
+    Object.prototype.toJSON = function () { return { method: 'evil' }; };
+  `, ctx);
+  const p = api.invoke('math.add', [1, 2]);
+  await tick();
+  const m = messages()[0];
+  assert.equal(m.method, 'math.add', 'the envelope is built by the preload, not by toJSON');
+  reply([{ jsonrpc: '2.0', id: m.id, result: 3 }]);
+  assert.equal(await p, 3);
+  await assert.rejects(api.invoke('fs.write', {}), (e) => e.code === -32001);
+  assert.equal(vm.runInContext('seen.length', ctx), 0);
+});
+
+test('a reply is never handed to a then getter on Object.prototype', async () => {
+  const { ctx, api, reply } = boot();
+  vm.runInContext(`globalThis.leaked = []; Object.defineProperty(Object.prototype, 'then', { get() { leaked.push(JSON.stringify(this)); } });`, ctx);
+  const p = api.invoke('math.add', [1, 2]);
+  await tick();
+  reply([{ jsonrpc: '2.0', id: 1, result: { secret: 1 } }]);
+  await assert.rejects(p, (e) => e.code === -32603);
+  assert.ok(!vm.runInContext('leaked', ctx).some((s) => s.includes('secret')));
+});
