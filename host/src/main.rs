@@ -146,7 +146,11 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
             finish(&handle, &shot, 1);
         }
     });
-    Ok(app.run()?)
+    let code = app.run()?;
+    if cli.tour && cli.data.is_none() {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    Ok(code)
 }
 
 /// Ends the tour: a screenshot, a summary, and the exit code.

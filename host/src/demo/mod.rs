@@ -55,7 +55,7 @@ async fn notes_delete(ctx: Ctx, p: GetNote) -> Result<(), RpcError> {
 async fn app_log(ctx: Ctx, line: LogLine) {
     let window = ctx.window();
     match line.level {
-        LogLevel::Info => tracing::info!(%window, "page: {}", line.message),
+        LogLevel::Info => tracing::debug!(%window, "page: {}", line.message),
         LogLevel::Warn => tracing::warn!(%window, "page: {}", line.message),
         LogLevel::Error => tracing::error!(%window, "page: {}", line.message),
     }
