@@ -5,7 +5,7 @@ SHELL := /bin/bash
 HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a)
 SCREENSHOT ?= target/rpcview-tour.png
 
-.PHONY: deps build demo tour test lint
+.PHONY: deps build demo tour test lint schema-check
 
 deps:
 	@bash .ci/deps
@@ -30,6 +30,11 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --quiet -- -D warnings
 
-test: lint
+# The schema checks with real tools: the OpenRPC project's validator, and tsc --strict over
+# the generated TypeScript, a sample consumer, every serde shape, and the demo (checkJs).
+schema-check: deps
+	cd tests/ts && node --test && ./node_modules/.bin/tsc -p tsconfig.json && ./node_modules/.bin/tsc -p tsconfig.shapes.json
+
+test: lint schema-check
 	node --test preload/test/
 	$(HEADLESS) cargo test

@@ -1,14 +1,16 @@
 // @ts-check
-// The demo notes app. Every IPC pattern of rpcview, through the frozen `window.api`:
-//   invoke  -> notes.list / notes.get / notes.save / notes.delete (schema-checked in Rust)
-//   notify  -> app.log (no reply)
+// The demo notes app. Every IPC pattern of rpcview, through the frozen `window.api` and the
+// client generated from the Rust API's OpenRPC document (schema/client.js, typed by
+// schema/client.d.ts; tsc checks this file against it):
+//   invoke  -> client.notes.list / get / save / delete (schema-checked in Rust)
+//   notify  -> client.app.log (no reply)
 //   on      -> notes.changed, pushed by Rust whenever a note file changes, even from outside
 // With `?tour` in the URL it drives itself through all of them and reports each step.
+import client from '../schema/client.js';
 
-/** @typedef {{id: string, title: string, modified_ms: number}} NoteSummary */
-/** @typedef {{id: string, title: string, body: string, modified_ms: number}} Note */
+/** @typedef {import('../schema/api').Note} Note */
+/** @typedef {import('../schema/api').NoteSummary} NoteSummary */
 
-// @ts-ignore: defined by the rpcview preload
 const api = window.api;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const titleInput = /** @type {HTMLInputElement} */ ($('title'));
@@ -32,7 +34,7 @@ function activity(kind, label, text) {
 
 /** Sends a log line to Rust (a notification: no reply). */
 function log(/** @type {'info'|'warn'|'error'} */ level, /** @type {string} */ message) {
-  api.notify('app.log', { level, message });
+  client.app.log({ level, message });
   activity('log', `notify app.log (${level})`, message);
 }
 
@@ -42,8 +44,9 @@ const ago = (/** @type {number} */ ms) => {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(ms).toLocaleString();
 };
 
-async function refresh(/** @type {string | undefined} */ flash) {
-  state.notes = await api.invoke('notes.list');
+/** @param {string} [flash] the id of a note to highlight */
+async function refresh(flash) {
+  state.notes = await client.notes.list();
   const list = $('list');
   list.replaceChildren(
     ...state.notes.map((n) => {
@@ -94,7 +97,7 @@ function showError(/** @type {any} */ err) {
 }
 
 async function open(/** @type {string} */ id) {
-  const note = /** @type {Note} */ (await api.invoke('notes.get', { id }));
+  const note = await client.notes.get({ id });
   state.current = note.id;
   titleInput.value = note.title;
   bodyInput.value = note.body;
@@ -119,7 +122,7 @@ async function save() {
   const params = { title: titleInput.value, body: bodyInput.value };
   if (state.current) params.id = state.current;
   try {
-    const note = /** @type {Note} */ (await api.invoke('notes.save', params));
+    const note = await client.notes.save(params);
     clearErrors();
     state.current = note.id;
     $('saved').textContent = 'saved just now';
@@ -135,7 +138,7 @@ async function save() {
 async function remove() {
   if (!state.current) return;
   const id = state.current;
-  await api.invoke('notes.delete', { id });
+  await client.notes.delete({ id });
   log('info', `deleted note '${id}'`);
   newNote();
   await refresh();
@@ -149,7 +152,7 @@ $('delete').addEventListener('click', () => remove().catch(showError));
 $('new').addEventListener('click', newNote);
 
 // ---- Pushes from Rust -------------------------------------------------------------------------
-api.on('notes.changed', (/** @type {{id: string, kind: string}} */ ev) => {
+client.on('notes.changed', (ev) => {
   activity('push', 'push notes.changed', `${ev.id} ${ev.kind}`);
   const last = $('last-push');
   last.hidden = false;
@@ -158,16 +161,16 @@ api.on('notes.changed', (/** @type {{id: string, kind: string}} */ ev) => {
 });
 
 // ---- Start ----------------------------------------------------------------------------------
-const status = $('status');
+const statusPill = $('status');
 refresh()
   .then(() => {
-    status.textContent = `connected · ${api.methods.length} methods · ${api.events.length} event`;
-    status.classList.add('ok');
+    statusPill.textContent = `connected · ${api.methods.length} methods · ${api.events.length} event`;
+    statusPill.classList.add('ok');
     if (state.notes.length > 0) return open(state.notes[0].id).then(() => undefined);
     return undefined;
   })
   .catch((err) => {
-    status.textContent = `bridge error: ${err.message}`;
+    statusPill.textContent = `bridge error: ${err.message}`;
   })
   .then(() => {
     if (new URLSearchParams(location.search).has('tour')) tour();
@@ -175,9 +178,11 @@ refresh()
 
 // ---- The tour: every pattern, reported step by step to the host ----------------------------
 async function tour() {
+  // The tour's own methods exist only under --tour, so they are not in the generated types.
+  const tourApi = /** @type {any} */ (window).api;
   /** @param {string} step @param {unknown} ok @param {unknown} detail */
   const report = (step, ok, detail) => {
-    api.notify('tour.step', { step, ok: Boolean(ok), detail: String(detail) });
+    tourApi.notify('tour.step', { step, ok: Boolean(ok), detail: String(detail) });
     activity(ok ? 'ok' : 'error', `tour: ${step}`, String(detail));
   };
   /** Resolves with the first `notes.changed` for `id`, rejects after `ms`. */
@@ -198,7 +203,7 @@ async function tour() {
   const pause = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
   try {
-    const before = await api.invoke('notes.list');
+    const before = await client.notes.list();
     report('invoke notes.list', Array.isArray(before), `${before.length} notes in the folder`);
 
     newNote();
@@ -212,7 +217,7 @@ async function tour() {
     report('push notes.changed (on)', ev.kind === 'saved', JSON.stringify(ev));
 
     const outside = pushFor('from-outside');
-    await api.invoke('tour.edit_outside', { id: 'from-outside', title: 'Written by another editor', body: 'The folder is watched.' });
+    await tourApi.invoke('tour.edit_outside', { id: 'from-outside', title: 'Written by another editor', body: 'The folder is watched.' });
     const ev2 = await outside;
     await refresh('from-outside');
     report('push after an outside edit', state.notes.some((n) => n.id === 'from-outside'), JSON.stringify(ev2));
@@ -226,11 +231,15 @@ async function tour() {
     await save();
     await remove();
     try {
-      await api.invoke('notes.get', { id: 'scratch' });
+      await client.notes.get({ id: 'scratch' });
       report('invoke notes.delete', false, 'the note is still there');
     } catch (err) {
       report('invoke notes.delete', /** @type {any} */ (err).code === 404, `then notes.get → ${/** @type {any} */ (err).message}`);
     }
+
+    const doc = await api.invoke('rpc.discover');
+    const described = /** @type {any[]} */ (doc.methods).map((m) => m.name);
+    report('rpc.discover', doc.openrpc === '1.3.2' && described.includes('notes.save'), `OpenRPC ${doc.openrpc}: ${described.join(', ')}`);
 
     const n0 = api.listenerCount();
     const off = api.on('notes.changed', () => {});
@@ -243,13 +252,13 @@ async function tour() {
       window.api = {};
     } catch {}
     try {
-      api.invoke = () => Promise.resolve('forged');
+      tourApi.invoke = () => Promise.resolve('forged');
     } catch {}
     // @ts-ignore
     report('window.api is frozen', window.api === api && Object.isFrozen(api) && (await api.invoke('notes.list')) !== 'forged', 'reassignment and overwrite had no effect');
 
     try {
-      await api.invoke('fs.write', { path: '/etc/passwd' });
+      await tourApi.invoke('fs.write', { path: '/etc/passwd' });
       report('allowlist', false, 'an unregistered method was sent');
     } catch (err) {
       report('allowlist', /** @type {any} */ (err).code === -32001, /** @type {any} */ (err).message);
@@ -265,5 +274,5 @@ async function tour() {
   } catch (err) {
     report('tour', false, /** @type {any} */ (err).message);
   }
-  api.notify('tour.finish');
+  tourApi.notify('tour.finish');
 }

@@ -16,6 +16,8 @@ use serde::Deserialize;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
@@ -30,6 +32,34 @@ struct Cli {
     /// Where --tour saves its screenshot.
     #[arg(long, value_name = "PNG", default_value = "rpcview-tour.png")]
     screenshot: PathBuf,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Check that schema/ (OpenRPC document, TypeScript) matches the demo API; --write updates it.
+    Schema {
+        /// Write the files instead of checking them.
+        #[arg(long)]
+        write: bool,
+        /// The folder to check or write.
+        #[arg(long, value_name = "DIR", default_value = "schema")]
+        dir: PathBuf,
+    },
+    /// Generate TypeScript (api.d.ts, client.js, client.d.ts) from an OpenRPC document alone.
+    Typescript {
+        /// The OpenRPC document.
+        document: PathBuf,
+        /// Where to write the files.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Compare two OpenRPC documents; exits 1 if the new one breaks pages built on the old one.
+    Compat {
+        /// The document pages were built against (e.g. schema/baseline/openrpc.json).
+        old: PathBuf,
+        /// The document to check (e.g. schema/openrpc.json).
+        new: PathBuf,
+    },
 }
 
 /// One step of the tour, as the page reports it.
@@ -75,6 +105,12 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
+    match cli.command {
+        Some(Command::Schema { write, dir }) => return schema(write, &dir),
+        Some(Command::Typescript { document, out }) => return typescript(&document, &out),
+        Some(Command::Compat { old, new }) => return compat(&old, &new),
+        None => {}
+    }
     let data = match (&cli.data, cli.tour) {
         (Some(d), _) => d.clone(),
         (None, true) => std::env::temp_dir().join(format!("rpcview-tour-{}", std::process::id())),
@@ -173,4 +209,72 @@ fn finish(handle: &AppHandle, shot: &std::path::Path, failures: u32) {
         }
     );
     handle.exit(if failures == 0 { 0 } else { 1 });
+}
+
+fn read_json(path: &std::path::Path) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+fn write_files(
+    dir: &std::path::Path,
+    files: &[(&str, String)],
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn schema(write: bool, dir: &std::path::Path) -> Result<i32, Box<dyn std::error::Error>> {
+    let scratch = std::env::temp_dir().join(format!("rpcview-schema-{}", std::process::id()));
+    let router = demo::api(Store::open(&scratch)?).build()?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let files = rpcview::schema::files(&router)?;
+    if write {
+        write_files(dir, &files)?;
+        let baseline = dir.join("baseline/openrpc.json");
+        if baseline.exists() {
+            println!("the compatibility baseline stays {}; bump it deliberately with `cp {0}/openrpc.json {1}`", dir.display(), baseline.display());
+        }
+        return Ok(0);
+    }
+    let stale = rpcview::schema::stale(dir, &files);
+    if stale.is_empty() {
+        println!("{} is up to date", dir.display());
+        Ok(0)
+    } else {
+        for name in stale {
+            println!("{}/{name} is stale", dir.display());
+        }
+        println!("run `cargo run -- schema --write` to regenerate it");
+        Ok(1)
+    }
+}
+
+fn typescript(
+    document: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let doc = read_json(document)?;
+    write_files(out, &rpcview::schema::typescript::generate(&doc)?.files)?;
+    Ok(0)
+}
+
+fn compat(old: &std::path::Path, new: &std::path::Path) -> Result<i32, Box<dyn std::error::Error>> {
+    let changes = rpcview::schema::compat::compare(&read_json(old)?, &read_json(new)?);
+    for c in &changes {
+        println!("{c}");
+    }
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    if breaking > 0 {
+        println!("{breaking} breaking change(s) against {}; if deliberate, make it the new baseline: cp {} {}", old.display(), new.display(), old.display());
+        Ok(1)
+    } else {
+        println!("no breaking changes ({} compatible)", changes.len());
+        Ok(0)
+    }
 }

@@ -11,6 +11,15 @@ use wry::http::{header, Request, Response, StatusCode};
 #[folder = "../web/"]
 struct Demo;
 
+/// The generated client the demo imports (`../schema/client.js`), served at `/schema/`.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../schema/"]
+#[include = "*.js"]
+#[include = "*.d.ts"]
+#[include = "openrpc.json"]
+#[exclude = "baseline/*"]
+struct Schema;
+
 /// The default policy: only the app's own origin, no inline script, no plugins, no framing
 /// by or of anyone else.
 pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -51,7 +60,10 @@ impl Assets {
             return None;
         }
         match self {
-            Assets::Embedded => Demo::get(&path).map(|f| f.data),
+            Assets::Embedded => match path.strip_prefix("schema/") {
+                Some(file) => Schema::get(file).map(|f| f.data),
+                None => Demo::get(&path).map(|f| f.data),
+            },
             Assets::Dir(root) => std::fs::read(root.join(rel)).ok().map(Cow::Owned),
         }
     }
@@ -110,8 +122,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_demo_has_an_index() {
+    fn the_embedded_demo_has_an_index_and_its_generated_client() {
         assert!(Assets::Embedded.read("/").is_some());
+        assert!(Assets::Embedded.read("/schema/client.js").is_some());
+        assert!(Assets::Embedded
+            .read("/schema/baseline/openrpc.json")
+            .is_none());
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub use store::{
 };
 pub use watch::watch;
 
+use serde_json::json;
+
 use crate::{Api, Ctx, RpcError};
 
 /// The demo's API over the notes in `store`.
@@ -22,13 +24,26 @@ use crate::{Api, Ctx, RpcError};
 /// ```
 pub fn api(store: Store) -> Api {
     Api::new()
+        .info("rpcview notes demo", env!("CARGO_PKG_VERSION"))
         .manage(store)
         .method("notes.list", notes_list)
+        .doc("Every note, most recently changed first.")
+        .error(store::STORAGE, "the notes folder could not be read")
         .method("notes.get", notes_get)
+        .doc("One note, by id.")
+        .error(store::NOT_FOUND, "no note has that id")
+        .example("a note", json!({ "id": "groceries" }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
         .method("notes.save", notes_save)
+        .doc("Creates a note (leave `id` out) or replaces one; returns it as stored.")
+        .error(store::STORAGE, "the note could not be written")
+        .example("a new note", json!({ "title": "Groceries", "body": "milk" }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
         .method("notes.delete", notes_delete)
+        .doc("Deletes a note; deleting a missing note is not an error.")
+        .error(store::STORAGE, "the note could not be removed")
         .notification("app.log", app_log)
+        .doc("A log line from the page, printed by the host.")
         .event::<NotesChanged>("notes.changed")
+        .doc("A note file changed: saved or removed, by this app or from outside.")
 }
 
 /// Every note, most recently changed first.

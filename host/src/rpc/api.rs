@@ -43,6 +43,9 @@ pub enum BuildError {
     /// A name is empty, has whitespace, or starts with the reserved `rpc.` prefix.
     #[error("'{0}' is not a valid method or event name; use `area.verb` (letters, digits, '.', '_', '-'), not starting with 'rpc.'")]
     InvalidName(String),
+    /// `.doc`, `.error` or `.example` came before any method to apply to.
+    #[error("`.{0}(...)` must follow the `.method`, `.notification` or `.event` it describes")]
+    Misplaced(&'static str),
     /// A type's schema did not compile to a validator (a bug in a manual `JsonSchema` impl).
     #[error("the schema of '{name}' does not compile: {reason}")]
     Schema {
@@ -83,9 +86,11 @@ pub enum BuildError {
 pub struct Api {
     gens: Generators,
     entries: Vec<Entry>,
-    events: Vec<(String, Value)>,
+    events: Vec<EventEntry>,
     states: States,
     limits: Limits,
+    info: Info,
+    last: Option<Last>,
     errors: Vec<BuildError>,
 }
 
@@ -94,7 +99,59 @@ struct Entry {
     kind: Kind,
     params: Value,
     result: Option<Value>,
+    docs: Docs,
     call: Call,
+}
+
+struct EventEntry {
+    name: String,
+    schema: Value,
+    description: Option<String>,
+}
+
+/// What `.doc`, `.error` and `.example` apply to: the entry registered last.
+#[derive(Clone, Copy)]
+enum Last {
+    Entry(usize),
+    Event(usize),
+}
+
+/// The API's title and version, as the OpenRPC document states them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    /// The API's name.
+    pub title: String,
+    /// Its version (of the API, not of rpcview).
+    pub version: String,
+}
+
+impl Default for Info {
+    fn default() -> Self {
+        Self {
+            title: "rpcview API".into(),
+            version: "0.0.0".into(),
+        }
+    }
+}
+
+/// What a method's documentation says: a description, the errors it may return, examples.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    /// What the method does.
+    pub description: Option<String>,
+    /// Application errors it may return: `(code, message)`.
+    pub errors: Vec<(i32, String)>,
+    /// Example calls: `(name, params, result)`.
+    pub examples: Vec<(String, Value, Value)>,
+}
+
+/// What the router knows of an event.
+#[derive(Debug, Clone)]
+pub struct EventInfo {
+    /// The payload's schema (serialize form).
+    pub schema: Value,
+    /// What the event means.
+    pub description: Option<String>,
 }
 
 impl Default for Api {
@@ -117,8 +174,79 @@ impl Api {
             events: Vec::new(),
             states: States::default(),
             limits: Limits::default(),
+            info: Info::default(),
+            last: None,
             errors: Vec::new(),
         }
+    }
+
+    /// Names the API and its version, for the OpenRPC document. Default: `rpcview API`,
+    /// `0.0.0`.
+    ///
+    /// ```
+    /// let api = rpcview::Api::new().info("Notes", "1.2.0");
+    /// ```
+    pub fn info(mut self, title: &str, version: &str) -> Self {
+        self.info = Info {
+            title: title.into(),
+            version: version.into(),
+        };
+        self
+    }
+
+    /// Describes the method, notification or event registered just before. The text shows in
+    /// the OpenRPC document and as a doc comment in the generated TypeScript.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn ping(_: Ctx, _: ()) -> Result<(), RpcError> { Ok(()) }
+    /// let api = Api::new().method("ping", ping).doc("Answers at once; for health checks.");
+    /// ```
+    pub fn doc(mut self, text: &str) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => self.entries[i].docs.description = Some(text.trim().to_owned()),
+            Some(Last::Event(i)) => self.events[i].description = Some(text.trim().to_owned()),
+            None => self.errors.push(BuildError::Misplaced("doc")),
+        }
+        self
+    }
+
+    /// Declares an application error the method registered just before may return.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn get(_: Ctx, (id,): (String,)) -> Result<String, RpcError> {
+    ///     Err(RpcError::new(404, format!("no note '{id}'")))
+    /// }
+    /// let api = Api::new().method("notes.get", get).error(404, "no note has that id");
+    /// ```
+    pub fn error(mut self, code: i32, message: &str) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => self.entries[i].docs.errors.push((code, message.into())),
+            _ => self.errors.push(BuildError::Misplaced("error")),
+        }
+        self
+    }
+
+    /// Adds an example call of the method registered just before: its params and result.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// # use serde_json::json;
+    /// async fn sum(_: Ctx, xs: Vec<i64>) -> Result<i64, RpcError> { Ok(xs.iter().sum()) }
+    /// let api = Api::new().method("sum", sum).example("three numbers", json!([1, 2, 4]), json!(7));
+    /// ```
+    pub fn example(mut self, name: &str, params: Value, result: Value) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => {
+                self.entries[i]
+                    .docs
+                    .examples
+                    .push((name.into(), params, result))
+            }
+            _ => self.errors.push(BuildError::Misplaced("example")),
+        }
+        self
     }
 
     /// Registers a method: the page calls it with `api.invoke(name, params)` and gets the
@@ -151,6 +279,7 @@ impl Api {
             kind: Kind::Method,
             params,
             result: Some(result),
+            docs: Docs::default(),
             call,
         });
         self
@@ -183,6 +312,7 @@ impl Api {
             kind: Kind::Notification,
             params,
             result: None,
+            docs: Docs::default(),
             call,
         });
         self
@@ -199,10 +329,15 @@ impl Api {
         let schema = self.gens.result_for::<T>();
         if !valid_name(name) {
             self.errors.push(BuildError::InvalidName(name.to_owned()));
-        } else if self.events.iter().any(|(n, _)| n == name) {
+        } else if self.events.iter().any(|e| e.name == name) {
             self.errors.push(BuildError::Duplicate(name.to_owned()));
         }
-        self.events.push((name.to_owned(), schema));
+        self.last = Some(Last::Event(self.events.len()));
+        self.events.push(EventEntry {
+            name: name.to_owned(),
+            schema,
+            description: None,
+        });
         self
     }
 
@@ -239,6 +374,7 @@ impl Api {
         } else if self.entries.iter().any(|e| e.name == entry.name) {
             self.errors.push(BuildError::Duplicate(entry.name.clone()));
         }
+        self.last = Some(Last::Entry(self.entries.len()));
         self.entries.push(entry);
     }
 
@@ -260,8 +396,11 @@ impl Api {
         };
 
         let mut events = BTreeMap::new();
-        for (name, schema) in &self.events {
-            events.insert(name.clone(), Arc::new(compile(name, schema, &result_defs)?));
+        for e in &self.events {
+            events.insert(
+                e.name.clone(),
+                Arc::new(compile(&e.name, &e.schema, &result_defs)?),
+            );
         }
         let shared = Arc::new(Shared {
             states: Arc::new(std::mem::take(&mut self.states)),
@@ -306,6 +445,7 @@ impl Api {
                     params: entry.params,
                     result: entry.result,
                     shape: compiled.shape.clone(),
+                    docs: entry.docs,
                 },
             );
         }
@@ -313,7 +453,20 @@ impl Api {
             inner: Arc::new(RouterInner {
                 module: module.into(),
                 methods,
-                event_schemas: self.events.into_iter().collect(),
+                events: self
+                    .events
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            e.name,
+                            EventInfo {
+                                schema: e.schema,
+                                description: e.description,
+                            },
+                        )
+                    })
+                    .collect(),
+                info: self.info,
                 param_defs,
                 result_defs,
                 shared,
@@ -455,6 +608,8 @@ pub struct MethodInfo {
     pub result: Option<Value>,
     /// How params are taken.
     pub shape: ParamShape,
+    /// Description, declared errors, examples.
+    pub docs: Docs,
 }
 
 /// A built [`Api`]: cheap to clone, shared by every window.
@@ -466,10 +621,9 @@ pub struct Router {
 pub(crate) struct RouterInner {
     pub(crate) module: jsonrpsee::Methods,
     pub(crate) methods: BTreeMap<String, MethodInfo>,
-    pub(crate) event_schemas: BTreeMap<String, Value>,
-    #[allow(dead_code)] // read by the schema document generator
+    pub(crate) events: BTreeMap<String, EventInfo>,
+    pub(crate) info: Info,
     pub(crate) param_defs: Map<String, Value>,
-    #[allow(dead_code)]
     pub(crate) result_defs: Map<String, Value>,
     pub(crate) shared: Arc<Shared>,
     pub(crate) limits: Limits,
@@ -495,7 +649,32 @@ impl Router {
 
     /// Names of every declared event, sorted.
     pub fn events(&self) -> impl Iterator<Item = &str> {
-        self.inner.event_schemas.keys().map(String::as_str)
+        self.inner.events.keys().map(String::as_str)
+    }
+
+    /// What is known of event `name`, if it is declared.
+    pub fn event(&self, name: &str) -> Option<&EventInfo> {
+        self.inner.events.get(name)
+    }
+
+    /// Every method and notification, sorted by name.
+    pub fn methods(&self) -> impl Iterator<Item = (&str, &MethodInfo)> {
+        self.inner.methods.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The API's title and version.
+    pub fn info(&self) -> &Info {
+        &self.inner.info
+    }
+
+    /// Definitions the params schemas refer to (deserialize form).
+    pub fn params_definitions(&self) -> &Map<String, Value> {
+        &self.inner.param_defs
+    }
+
+    /// Definitions the result and event schemas refer to (serialize form).
+    pub fn result_definitions(&self) -> &Map<String, Value> {
+        &self.inner.result_defs
     }
 
     /// Live counters: handler runs, calls in flight, refused messages.
@@ -538,6 +717,9 @@ impl Router {
     ) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
         let mut methods = BTreeSet::new();
         let mut notifications = BTreeSet::new();
+        if allow.permits(super::endpoint::DISCOVER) {
+            methods.insert(super::endpoint::DISCOVER.to_owned());
+        }
         for (name, info) in &self.inner.methods {
             if allow.permits(name) {
                 match info.kind {

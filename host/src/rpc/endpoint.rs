@@ -4,6 +4,7 @@
 //! written (`1.5`, `-1`, `"x"`, `null`, 2^64) and restored in the reply.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use jsonrpsee::Methods;
 use serde::Deserialize;
@@ -21,6 +22,7 @@ pub struct Endpoint {
     module: Methods,
     site: CallSite,
     allow: Allow,
+    discovered: Arc<OnceLock<Box<RawValue>>>,
 }
 
 impl Endpoint {
@@ -30,6 +32,7 @@ impl Endpoint {
             module,
             site,
             allow,
+            discovered: Arc::default(),
         }
     }
 
@@ -148,14 +151,14 @@ impl Endpoint {
 
     /// Checks the allowlist, then dispatches through jsonrpsee with a stand-in id.
     async fn call(&self, method: &str, params: Option<&str>) -> Result<Box<RawValue>, RpcError> {
+        if method == DISCOVER {
+            return self.discover(params);
+        }
         if self.router.method(method).is_none() {
             return Err(RpcError::method_not_found(method));
         }
         if !self.allow.permits(method) {
-            tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist");
-            return Err(RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG).with_data(
-                serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
-            ));
+            return Err(self.not_allowed(method));
         }
         let request = format!(
             r#"{{"jsonrpc":"2.0","id":0,"method":{},"params":{}}}"#,
@@ -179,6 +182,34 @@ impl Endpoint {
             (None, Some(r)) => Ok(r),
             (None, None) => Ok(RawValue::from_string("null".into()).expect("null is JSON")),
         }
+    }
+}
+
+/// The OpenRPC service-discovery method: answers with the document of what this window may use.
+pub const DISCOVER: &str = "rpc.discover";
+
+impl Endpoint {
+    fn discover(&self, params: Option<&str>) -> Result<Box<RawValue>, RpcError> {
+        if !self.allow.permits(DISCOVER) {
+            return Err(self.not_allowed(DISCOVER));
+        }
+        if params.is_some_and(|p| !matches!(p.trim(), "[]" | "{}" | "null")) {
+            return Err(RpcError::invalid_params(format!(
+                "'{DISCOVER}' takes no params"
+            )));
+        }
+        let doc = self.discovered.get_or_init(|| {
+            let doc = crate::schema::openrpc::document(&self.router, &self.allow);
+            RawValue::from_string(doc.to_string()).expect("a document is JSON")
+        });
+        Ok(doc.clone())
+    }
+
+    fn not_allowed(&self, method: &str) -> RpcError {
+        tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist");
+        RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG).with_data(
+            serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
+        )
     }
 }
 

@@ -12,9 +12,9 @@ mod params;
 mod stats;
 
 pub use allow::Allow;
-pub use api::{Api, BuildError, Kind, MethodInfo, Router};
+pub use api::{Api, BuildError, Docs, EventInfo, Info, Kind, MethodInfo, Router};
 pub use ctx::{CallSite, Ctx, EmitError, Emitter, Target};
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, DISCOVER};
 pub use error::RpcError;
 pub use limits::Limits;
 pub use params::shape as shape_params;

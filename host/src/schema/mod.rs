@@ -6,6 +6,9 @@
 //! one set of definitions under `#/components/schemas`, where an OpenRPC document keeps them,
 //! so every named type is defined once.
 
+pub mod compat;
+pub mod openrpc;
+pub mod typescript;
 mod validate;
 
 pub use validate::{Validator, Violation};
@@ -13,6 +16,45 @@ pub use validate::{Validator, Violation};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value};
+
+/// The files `schema/` holds for `router`: `openrpc.json` (everything, as `rpc.discover`
+/// answers a window allowed everything) and the TypeScript generated from it.
+///
+/// # Errors
+/// The TypeScript generator refused the document (see [`typescript::TsError`]).
+///
+/// ```
+/// # use rpcview::{Api, Ctx, RpcError};
+/// async fn ping(_: Ctx, _: ()) -> Result<String, RpcError> { Ok("pong".into()) }
+/// let router = Api::new().method("ping", ping).build().unwrap();
+/// let files = rpcview::schema::files(&router).unwrap();
+/// let names: Vec<_> = files.iter().map(|f| f.0).collect();
+/// assert_eq!(names, ["openrpc.json", "api.d.ts", "client.js", "client.d.ts"]);
+/// ```
+pub fn files(router: &crate::Router) -> Result<Vec<(&'static str, String)>, typescript::TsError> {
+    let doc = openrpc::document(router, &crate::rpc::Allow::all());
+    let mut files = vec![("openrpc.json", pretty(&doc))];
+    files.extend(typescript::generate(&doc)?.files);
+    Ok(files)
+}
+
+/// JSON as `schema/` stores it: two-space indents and a final newline.
+pub fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("JSON serializes");
+    s.push('\n');
+    s
+}
+
+/// The names of `files` whose contents in `dir` differ (or are missing).
+pub fn stale(dir: &std::path::Path, files: &[(&'static str, String)]) -> Vec<&'static str> {
+    files
+        .iter()
+        .filter(|(name, text)| {
+            std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(text.as_str())
+        })
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// Where definitions live in every generated schema, as a JSON pointer.
 pub const DEFINITIONS_PATH: &str = "/components/schemas";

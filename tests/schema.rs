@@ -1,0 +1,327 @@
+//! The schema is the contract: the OpenRPC document, `rpc.discover`, the generated TypeScript
+//! and the compatibility baseline, checked against what the Rust code generates.
+//!
+//! Generated files that differ from what is checked in fail with the command that
+//! regenerates them. The TypeScript itself is compiled by `tsc --strict` in `tests/ts`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rpcview::rpc::{Allow, CallSite};
+use rpcview::schema::{compat, files, openrpc, stale};
+use rpcview::{Api, Ctx, Router, RpcError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn demo_router() -> Router {
+    let dir = tempfile::tempdir().unwrap();
+    rpcview::demo::api(rpcview::demo::Store::open(dir.path()).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Fails listing stale files, or rewrites them when RPCVIEW_BLESS is set.
+fn check_fresh(dir: &Path, files: &[(&'static str, String)], command: &str) {
+    if std::env::var_os("RPCVIEW_BLESS").is_some() {
+        std::fs::create_dir_all(dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    let stale = stale(dir, files);
+    assert!(
+        stale.is_empty(),
+        "{} is stale ({}); run `{command}`",
+        dir.display(),
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn committed_schema_matches_the_rust_api() {
+    let files = files(&demo_router()).unwrap();
+    check_fresh(
+        &root().join("schema"),
+        &files,
+        "cargo run -- schema --write",
+    );
+}
+
+#[test]
+fn the_generated_document_keeps_the_baseline_compatible() {
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/baseline/openrpc.json")).unwrap(),
+    )
+    .unwrap();
+    let current = openrpc::document(&demo_router(), &Allow::all());
+    let breaking: Vec<String> = compat::compare(&baseline, &current)
+        .into_iter()
+        .filter(|c| c.breaking)
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        breaking.is_empty(),
+        "breaking changes against schema/baseline/openrpc.json:\n{}\nIf deliberate, bump the baseline: cp schema/openrpc.json schema/baseline/openrpc.json",
+        breaking.join("\n")
+    );
+}
+
+#[test]
+fn the_document_has_every_part_openrpc_asks_for() {
+    let doc = openrpc::document(&demo_router(), &Allow::all());
+    assert_eq!(doc["openrpc"], "1.3.2");
+    let save = doc["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "notes.save")
+        .unwrap();
+    assert_eq!(save["paramStructure"], "either");
+    let names: Vec<&str> = save["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["title", "body", "id"],
+        "declaration order, not the alphabet"
+    );
+    assert_eq!(save["params"][0]["required"], true);
+    assert_eq!(save["params"][2]["required"], false);
+    assert_eq!(
+        save["params"][0]["description"],
+        "The title, shown in the list; one line."
+    );
+    assert_eq!(
+        save["result"]["schema"]["$ref"],
+        "#/components/schemas/Note"
+    );
+    let codes: Vec<i64> = save["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [-32602, -32603, -32001, 500]);
+    assert_eq!(
+        save["examples"][0]["params"][0],
+        json!({ "name": "title", "value": "Groceries" })
+    );
+    let log = doc["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "app.log")
+        .unwrap();
+    assert!(log.get("result").is_none(), "a notification has no result");
+    assert_eq!(doc["x-events"][0]["name"], "notes.changed");
+    assert_eq!(
+        doc["x-events"][0]["schema"]["$ref"],
+        "#/components/schemas/NotesChanged"
+    );
+    let note = &doc["components"]["schemas"]["Note"];
+    assert_eq!(note["title"], "Note");
+    assert_eq!(note["description"], "A note as stored.");
+}
+
+#[test]
+fn rpc_discover_shows_only_what_the_window_may_use() {
+    let router = demo_router();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let call = |allow: Allow| {
+        let ep = router.endpoint(CallSite::new("main", "app://localhost"), allow);
+        let reply = rt
+            .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#))
+            .unwrap();
+        serde_json::from_str::<Value>(&reply).unwrap()
+    };
+    let all = call(Allow::all());
+    assert_eq!(all["result"], openrpc::document(&router, &Allow::all()));
+    let some = call(Allow::only(["rpc.discover", "notes.get"]));
+    let names: Vec<&str> = some["result"]["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["notes.get"]);
+    assert!(
+        some["result"]["components"]["schemas"]
+            .get("NoteSummary")
+            .is_none(),
+        "types of hidden methods are pruned"
+    );
+    assert_eq!(some["result"]["x-events"], json!([]));
+    let none = call(Allow::only(["notes.get"]));
+    assert_eq!(none["error"]["code"], -32001);
+}
+
+// ---- Every shape schemars emits for serde types, generated into tests/ts/shapes ----------
+
+/// A string enum.
+#[derive(Serialize, Deserialize, JsonSchema)]
+enum Color {
+    Red,
+    Green,
+}
+
+/// Internally tagged.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type")]
+enum Shape {
+    Circle { r: f64 },
+    Square { side: f64 },
+}
+
+/// Externally tagged, with unit, newtype and struct variants.
+#[derive(Serialize, Deserialize, JsonSchema)]
+enum External {
+    A(i32),
+    B { x: String },
+    C,
+}
+
+/// Adjacently tagged.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "t", content = "c")]
+enum Adjacent {
+    Num(i32),
+    Text(String),
+}
+
+/// Untagged.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+enum Untagged {
+    Int(i64),
+    Text(String),
+    Pair(i32, i32),
+}
+
+/// Optional and nullable fields.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Optionals {
+    required: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    optional: Option<String>,
+    nullable: Option<i32>,
+}
+
+/// Maps.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Maps {
+    counts: HashMap<String, u32>,
+    tree: BTreeMap<String, Vec<String>>,
+}
+
+/// A tuple struct.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Point(f64, f64);
+
+/// A recursive type.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Tree {
+    name: String,
+    children: Vec<Tree>,
+}
+
+/// Renamed fields.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct Renamed {
+    first_name: String,
+}
+
+/// Serialized without its password: the output form differs from the input form.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Login {
+    user: String,
+    #[serde(skip_serializing)]
+    password: String,
+}
+
+/// Everything at once.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct All {
+    color: Color,
+    shape: Shape,
+    external: External,
+    adjacent: Adjacent,
+    untagged: Untagged,
+    optionals: Optionals,
+    maps: Maps,
+    point: Point,
+    pair: (String, u8),
+    tree: Tree,
+    renamed: Renamed,
+    colors: Vec<Option<Color>>,
+}
+
+async fn echo_all(_: Ctx, a: All) -> Result<All, RpcError> {
+    Ok(a)
+}
+async fn pair(_: Ctx, p: (String, u8)) -> Result<String, RpcError> {
+    Ok(p.0.repeat(p.1 as usize))
+}
+async fn sum(_: Ctx, xs: Vec<i64>) -> Result<i64, RpcError> {
+    Ok(xs.iter().sum())
+}
+async fn none(_: Ctx, _: ()) -> Result<Option<Tree>, RpcError> {
+    Ok(None)
+}
+async fn note(_: Ctx, _: Renamed) {}
+async fn login(_: Ctx, l: Login) -> Result<Login, RpcError> {
+    if l.password.is_empty() {
+        return Err(RpcError::invalid_params("empty password"));
+    }
+    Ok(l)
+}
+
+fn shapes_router() -> Router {
+    Api::new()
+        .info("shapes", "1.0.0")
+        .method("shapes.echo_all", echo_all)
+        .doc("Returns what it is given.")
+        .method("shapes.pair", pair)
+        .method("shapes.sum", sum)
+        .method("shapes.none", none)
+        .method("shapes.login", login)
+        .notification("shapes.note", note)
+        .event::<Tree>("shapes.tree")
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn every_serde_shape_generates_typescript() {
+    let files = files(&shapes_router()).unwrap();
+    check_fresh(
+        &root().join("tests/ts/shapes"),
+        &files,
+        "RPCVIEW_BLESS=1 cargo test --test schema",
+    );
+}
+
+#[test]
+fn typescript_comes_from_the_document_alone() {
+    // The generator's only input is the document: the same document, read back, gives the
+    // same files.
+    let committed = std::fs::read_to_string(root().join("schema/openrpc.json")).unwrap();
+    let doc: Value = serde_json::from_str(&committed).unwrap();
+    let generated = rpcview::schema::typescript::generate(&doc).unwrap();
+    for (name, text) in generated.files {
+        assert_eq!(
+            std::fs::read_to_string(root().join("schema").join(name)).unwrap(),
+            text,
+            "{name}"
+        );
+    }
+}
