@@ -47,6 +47,10 @@ const abortErr = await rejection(aborted);
 check('an AbortSignal rejects with -32004', abortErr && abortErr.code === -32004, abortErr && abortErr.message);
 check('timed-out and aborted calls leave the pending map', api.pendingCount() === 0, api.pendingCount());
 
+const doc = await api.invoke('rpc.discover');
+const names = doc.methods.map((m) => m.name);
+check('rpc.discover answers the OpenRPC document of this window', doc.openrpc === '1.3.2' && names.includes('test.add') && !names.includes('rpc.discover'), names.join());
+
 const n = 5000;
 const t0 = performance.now();
 const flood = await Promise.all(Array.from({ length: n }, (_, i) => api.invoke('test.add', { a: i, b: 1 })));
