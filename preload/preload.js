@@ -76,6 +76,7 @@
     METHOD_NOT_ALLOWED: -32001,
     TIMED_OUT: -32003,
     ABORTED: -32004,
+    TOO_LARGE: -32007,
   });
 
   /** The error every rejected `invoke` carries: a JSON-RPC error object as an `Error`. */
@@ -120,16 +121,22 @@
   // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
   // answered on its own), which is what makes a burst of calls cheap.
   const nonce = String(Math.random()).slice(2) + String(Date.now());
+  const HANDOFF_CHARS = 1 << 20; // a larger burst leaves in several hand-offs
   let queue = [];
+  let queuedChars = 0;
   let flushScheduled = false;
   const flush = () => {
     flushScheduled = false;
+    if (queue.length === 0) return;
     const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(queue, ',') + ']}';
     queue = [];
+    queuedChars = 0;
     dispatchEvent(doc, new CustomEventCtor(config.channel, { __proto__: null, detail }));
   };
   const send = (text) => {
+    if (queue.length > 0 && queuedChars + text.length > HANDOFF_CHARS) flush();
     put(queue, queue.length, text);
+    queuedChars += text.length;
     if (!flushScheduled) {
       flushScheduled = true;
       apply(queueMicrotaskFn, win, [flush]);
@@ -148,7 +155,15 @@
       if (typeof p !== 'string') throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' are not JSON`);
       text += ',"params":' + p;
     }
-    return text + '}';
+    text += '}';
+    // Each UTF-16 unit is at least one byte: longer text is surely over the host's limit.
+    if (text.length > config.maxMessageBytes) {
+      throw new RpcError(Code.TOO_LARGE, `'${method}' is ${text.length} characters; the host accepts ${config.maxMessageBytes} bytes`, {
+        __proto__: null,
+        limit: config.maxMessageBytes,
+      });
+    }
+    return text;
   };
 
   // ---- The pending map: every entry leaves by reply, timeout or abort ------------------------

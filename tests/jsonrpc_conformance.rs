@@ -502,6 +502,7 @@ fn oversized_messages_and_batches_are_refused_with_the_limit() {
         .limits(rpcview::Limits {
             max_message_bytes: 64,
             max_batch_len: 2,
+            ..rpcview::Limits::default()
         })
         .build()
         .unwrap();
@@ -537,4 +538,39 @@ fn duplicate_and_reserved_names_fail_at_build() {
         .unwrap()
         .to_string()
         .contains("not starting with 'rpc.'"));
+}
+
+#[test]
+fn calls_beyond_the_in_flight_limit_are_refused_until_some_finish() {
+    let router = Api::new()
+        .method("sleep", sleep_ms)
+        .limits(rpcview::Limits {
+            max_in_flight: 2,
+            ..rpcview::Limits::default()
+        })
+        .build()
+        .unwrap();
+    let ep = router.endpoint(CallSite::default(), Allow::all());
+    let rt = rt();
+    rt.block_on(async {
+        let slow: Vec<_> = (0..2)
+            .map(|i| {
+                let ep = ep.clone();
+                tokio::spawn(async move {
+                    ep.handle(&format!(r#"{{"jsonrpc":"2.0","method":"sleep","params":[200],"id":{i}}}"#)).await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let busy = ep.handle(r#"{"jsonrpc":"2.0","method":"sleep","params":[1],"id":9}"#).await.unwrap();
+        assert_eq!(
+            busy,
+            r#"{"jsonrpc":"2.0","error":{"code":-32009,"message":"Too many calls in flight; try again when some have finished","data":{"limit":2,"unit":"calls in flight"}},"id":9}"#
+        );
+        for t in slow {
+            assert!(t.await.unwrap().unwrap().contains(r#""result":200"#));
+        }
+        let after = ep.handle(r#"{"jsonrpc":"2.0","method":"sleep","params":[1],"id":10}"#).await.unwrap();
+        assert_eq!(after, r#"{"jsonrpc":"2.0","result":1,"id":10}"#);
+    });
 }

@@ -25,7 +25,7 @@ function boot({ origin = 'app://localhost', top = true, methods = ['math.add', '
     reportError: (e) => reported.push(e),
   });
   vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
-  const config = { origin: 'app://localhost', receiver: RECEIVER, channel: 'rpcview:out', methods, notifications, events };
+  const config = { origin: 'app://localhost', receiver: RECEIVER, channel: 'rpcview:out', maxMessageBytes: 4 << 20, methods, notifications, events };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
   const messages = () => sent.flatMap((s) => s.m);
   const reply = (msgs, nonce = sent[0].n) => ctx[RECEIVER](nonce, JSON.stringify(msgs));
@@ -183,4 +183,16 @@ test('a reply is never handed to a then getter on Object.prototype', async () =>
   reply([{ jsonrpc: '2.0', id: 1, result: { secret: 1 } }]);
   await assert.rejects(p, (e) => e.code === -32603);
   assert.ok(!vm.runInContext('leaked', ctx).some((s) => s.includes('secret')));
+});
+
+test('a message over the host limit is refused at once; big bursts leave in several hand-offs', async () => {
+  const { api, sent } = boot();
+  await assert.rejects(api.invoke('math.add', ['x'.repeat(5 << 20)]), (e) => e.code === -32007 && e.data.limit === 4 << 20);
+  const big = 'y'.repeat(600 * 1024);
+  api.invoke('math.add', [big]);
+  api.invoke('math.add', [big]);
+  api.invoke('math.add', [1]);
+  await tick();
+  assert.deepEqual(sent.map((s) => s.m.length), [1, 2]);
+  assert.equal(api.pendingCount(), 3);
 });

@@ -313,6 +313,7 @@ fn open(
         origin: origin.clone(),
         receiver: receiver.to_owned(),
         channel: bridge::CHANNEL.to_owned(),
+        max_message_bytes: router.limits().max_message_bytes,
         methods: methods.into_iter().collect(),
         notifications: notifications.into_iter().collect(),
         events: events.into_iter().collect(),
@@ -363,7 +364,8 @@ fn open(
         );
         let (label, origin) = (spec.label.clone(), origin.clone());
         bridge::webkitgtk::attach(&webview.webview(), move |stamped| {
-            let (nonce, messages) = match bridge::check(&stamped, &origin) {
+            let max = endpoint.router().limits().max_handoff_bytes();
+            let (nonce, messages) = match bridge::check(&stamped, &origin, max) {
                 Ok(ok) => ok,
                 Err(refusal) => {
                     endpoint.router().stats().count_refusal();

@@ -32,6 +32,9 @@ pub struct PreloadConfig {
     pub receiver: String,
     /// The DOM event name messages leave on.
     pub channel: String,
+    /// Largest message the host accepts, so the preload can refuse bigger ones at once.
+    #[serde(rename = "maxMessageBytes")]
+    pub max_message_bytes: usize,
     /// Methods the page may `invoke`.
     pub methods: Vec<String>,
     /// Notifications the page may `notify`.
@@ -46,6 +49,7 @@ impl PreloadConfig {
     /// ```
     /// let cfg = rpcview::bridge::PreloadConfig {
     ///     origin: "app://localhost".into(), receiver: "__rpcview_x".into(), channel: "c".into(),
+    ///     max_message_bytes: 1 << 20,
     ///     methods: vec!["notes.save".into()], notifications: vec![], events: vec![],
     /// };
     /// assert!(cfg.script().ends_with(r#""events":[]});"#));
@@ -88,6 +92,14 @@ pub enum Refusal {
     /// The isolated world's stamp did not parse.
     #[error("malformed bridge message: {0}")]
     Malformed(String),
+    /// The hand-off is larger than [`Limits::max_handoff_bytes`](crate::Limits::max_handoff_bytes).
+    #[error("hand-off of {size} bytes exceeds the limit of {limit}")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The message came from a frame other than the top one.
     #[error("message from a subframe ({href}); only the top frame may call the host")]
     Subframe {
@@ -112,11 +124,22 @@ pub enum Refusal {
 /// ```
 /// use rpcview::bridge::{check, Refusal};
 /// let ok = r#"{"origin":"app://localhost","top":true,"href":"app://localhost/","detail":"{\"n\":\"1\",\"m\":[{}]}"}"#;
-/// assert_eq!(check(ok, "app://localhost").unwrap().0, "1");
+/// assert_eq!(check(ok, "app://localhost", 1 << 20).unwrap().0, "1");
 /// let framed = r#"{"origin":"app://localhost","top":false,"href":"app://localhost/f.html","detail":"{}"}"#;
-/// assert!(matches!(check(framed, "app://localhost"), Err(Refusal::Subframe { .. })));
+/// assert!(matches!(check(framed, "app://localhost", 1 << 20), Err(Refusal::Subframe { .. })));
+/// assert!(matches!(check(ok, "app://localhost", 10), Err(Refusal::TooLarge { .. })));
 /// ```
-pub fn check(stamped: &str, origin: &str) -> Result<(String, Vec<String>), Refusal> {
+pub fn check(
+    stamped: &str,
+    origin: &str,
+    max_bytes: usize,
+) -> Result<(String, Vec<String>), Refusal> {
+    if stamped.len() > max_bytes {
+        return Err(Refusal::TooLarge {
+            size: stamped.len(),
+            limit: max_bytes,
+        });
+    }
     let s: Stamped =
         serde_json::from_str(stamped).map_err(|e| Refusal::Malformed(e.to_string()))?;
     if !s.top {

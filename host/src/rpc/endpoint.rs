@@ -4,6 +4,7 @@
 //! written (`1.5`, `-1`, `"x"`, `null`, 2^64) and restored in the reply.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use jsonrpsee::Methods;
@@ -23,6 +24,17 @@ pub struct Endpoint {
     site: CallSite,
     allow: Allow,
     discovered: Arc<OnceLock<Box<RawValue>>>,
+    /// Calls of this endpoint's window now between dispatch and reply.
+    running: Arc<AtomicUsize>,
+}
+
+/// Counts one call as running until dropped.
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Endpoint {
@@ -33,6 +45,7 @@ impl Endpoint {
             site,
             allow,
             discovered: Arc::default(),
+            running: Arc::default(),
         }
     }
 
@@ -159,6 +172,13 @@ impl Endpoint {
         }
         if !self.allow.permits(method) {
             return Err(self.not_allowed(method));
+        }
+        let limit = self.router.limits().max_in_flight;
+        let _running = Running(self.running.clone());
+        if self.running.fetch_add(1, Ordering::SeqCst) >= limit {
+            tracing::warn!(method, window = %self.site.window, limit, "refused: too many calls in flight");
+            return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG)
+                .with_data(serde_json::json!({ "limit": limit, "unit": "calls in flight" })));
         }
         let request = format!(
             r#"{{"jsonrpc":"2.0","id":0,"method":{},"params":{}}}"#,

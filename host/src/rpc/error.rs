@@ -36,6 +36,14 @@ pub const METHOD_NOT_ALLOWED_MSG: &str = "Method not allowed";
 pub const TOO_LARGE: i32 = -32007;
 /// Message for [`TOO_LARGE`].
 pub const TOO_LARGE_MSG: &str = "Request too large";
+/// The window has [`Limits::max_in_flight`](crate::Limits::max_in_flight) calls running.
+pub const SERVER_BUSY: i32 = -32009;
+/// Message for [`SERVER_BUSY`].
+pub const SERVER_BUSY_MSG: &str = "Too many calls in flight; try again when some have finished";
+/// Page side: the `timeoutMs` of an `invoke` elapsed (the handler may still run).
+pub const TIMED_OUT: i32 = -32003;
+/// Page side: the `signal` of an `invoke` aborted (the handler may still run).
+pub const ABORTED: i32 = -32004;
 
 /// A JSON-RPC error object: what a handler returns on failure and what the page's promise
 /// rejects with (as an `RpcError` with the same `code`, `message` and `data`).

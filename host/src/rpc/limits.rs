@@ -1,10 +1,12 @@
 //! Limits every endpoint enforces before any handler runs.
 
-/// Size limits for messages from a page. Refusals are `-32007` with the limit in `data`.
+/// Limits on what a page may send. Refusals are JSON-RPC errors with the limit in `data`:
+/// `-32007` for size, `-32009` for calls in flight.
 ///
 /// ```
 /// let limits = rpcview::Limits::default();
 /// assert_eq!(limits.max_message_bytes, 16 * 1024 * 1024);
+/// assert_eq!(limits.max_in_flight, 10_000);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -12,6 +14,9 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Most entries in one batch. Default: 1000.
     pub max_batch_len: usize,
+    /// Most calls one window may have running at once; more are refused with `-32009` until
+    /// some finish. Default: 10 000.
+    pub max_in_flight: usize,
 }
 
 impl Default for Limits {
@@ -19,6 +24,25 @@ impl Default for Limits {
         Self {
             max_message_bytes: 16 * 1024 * 1024,
             max_batch_len: 1000,
+            max_in_flight: 10_000,
         }
+    }
+}
+
+impl Limits {
+    /// Largest hand-off the bridge accepts from a page, in bytes: every message in it is
+    /// checked against [`max_message_bytes`](Self::max_message_bytes) again, but the
+    /// hand-off as a whole is bounded too. The preload never comes near it (it splits
+    /// hand-offs at 1 MiB and refuses single messages over the limit); 6 × the message limit
+    /// leaves room for UTF-8 and the isolated world's JSON escaping.
+    ///
+    /// ```
+    /// let l = rpcview::Limits { max_message_bytes: 1024, ..Default::default() };
+    /// assert_eq!(l.max_handoff_bytes(), 6 * 1024 + 8 * 1024 * 1024);
+    /// ```
+    pub fn max_handoff_bytes(&self) -> usize {
+        self.max_message_bytes
+            .saturating_mul(6)
+            .saturating_add(8 * 1024 * 1024)
     }
 }
