@@ -4,8 +4,10 @@
 // `(<this function>)(config)`. It has no dependencies and no build step. Everything it uses
 // after start-up is captured here first, so a page script that later replaces `JSON.parse`,
 // `Promise`, `Map.prototype.get` or `Object.prototype.then` cannot forge the bridge's
-// messages or read other calls' replies. Its checks are a convenience for the page's
-// developers: the host checks every message again, and that check is the boundary.
+// messages or read other calls' replies. Traffic runs over a detached DOM node (the *port*)
+// that only this script and the host's isolated-world script hold, so page scripts cannot
+// listen to it or inject into it. Its checks are a convenience for the page's developers:
+// the host checks every message again, and that check is the boundary.
 //
 // Order: captured globals; message kinds and error codes; the pending map; the inbound
 // dispatcher; invoke, notify, on, once; freeze and define `window.api`.
@@ -42,6 +44,11 @@
   const ErrorCtor = Error;
   const TypeErrorCtor = TypeError;
   const CustomEventCtor = win.CustomEvent;
+  const MouseEventCtor = win.MouseEvent;
+  const detailOf = uncurry(getOwnPropertyDescriptor(CustomEventCtor.prototype, 'detail').get);
+  const abortedOf = win.AbortSignal ? uncurry(getOwnPropertyDescriptor(win.AbortSignal.prototype, 'aborted').get) : (s) => s.aborted;
+  const charCodeAt = uncurry(String.prototype.charCodeAt);
+  const StringCtor = String;
   const dispatchEvent = uncurry(win.EventTarget.prototype.dispatchEvent);
   const addEventListener = uncurry(win.EventTarget.prototype.addEventListener);
   const removeEventListener = uncurry(win.EventTarget.prototype.removeEventListener);
@@ -111,11 +118,29 @@
     new RpcError(
       Code.METHOD_NOT_ALLOWED,
       `${kind === Kind.EVENT ? 'event' : kind === Kind.NOTIFICATION ? 'notification' : 'method'} ` +
-        `'${name}' is not allowed in this window; the host allows: ` +
+        `'${typeof name === 'string' ? name : StringCtor(name)}' is not allowed in this window; the host allows: ` +
         (setSize(allowed[kind]) ? arrayJoin(config[kind === Kind.EVENT ? 'events' : kind === Kind.NOTIFICATION ? 'notifications' : 'methods'], ', ') : 'none'),
       { __proto__: null, name, kind },
     );
   const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
+
+  // ---- The port: a node only this script and the host's isolated world hold ------------------
+  // Offered while the document starts, before any page script, as a MouseEvent's
+  // relatedTarget; the world script takes the first port it is offered and confirms on the
+  // port itself. If the world script starts after this one, it asks for the offer again.
+  const Ev = config.bridge;
+  const port = doc.createElement('rpcview-port');
+  let claimed = false;
+  const offer = () => {
+    if (!claimed) dispatchEvent(doc, new MouseEventCtor(Ev.port, { __proto__: null, relatedTarget: port }));
+  };
+  const onWorld = () => offer();
+  addEventListener(port, Ev.claimed, () => {
+    claimed = true;
+    removeEventListener(doc, Ev.world, onWorld, true);
+  });
+  addEventListener(doc, Ev.world, onWorld, true);
+  offer();
 
   // ---- Outbound: one hand-off per microtask --------------------------------------------------
   // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
@@ -131,7 +156,7 @@
     const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(queue, ',') + ']}';
     queue = [];
     queuedChars = 0;
-    dispatchEvent(doc, new CustomEventCtor(config.channel, { __proto__: null, detail }));
+    dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
   };
   const send = (text) => {
     if (queue.length > 0 && queuedChars + text.length > HANDOFF_CHARS) flush();
@@ -142,6 +167,17 @@
       apply(queueMicrotaskFn, win, [flush]);
     }
   };
+  /** Bytes of `text` in UTF-8, as the host counts them (counted only when it could matter). */
+  const utf8Length = (text) => {
+    if (text.length * 3 <= config.maxMessageBytes) return text.length;
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = charCodeAt(text, i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 2 : c >= 0xdc00 && c < 0xe000 ? 2 : 3;
+    }
+    return n;
+  };
+
   /** JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope. */
   const envelope = (id, method, params) => {
     let text = '{"jsonrpc":"2.0"';
@@ -156,11 +192,12 @@
       text += ',"params":' + p;
     }
     text += '}';
-    // Each UTF-16 unit is at least one byte: longer text is surely over the host's limit.
-    if (text.length > config.maxMessageBytes) {
-      throw new RpcError(Code.TOO_LARGE, `'${method}' is ${text.length} characters; the host accepts ${config.maxMessageBytes} bytes`, {
+    const bytes = utf8Length(text);
+    if (bytes > config.maxMessageBytes) {
+      throw new RpcError(Code.TOO_LARGE, `'${method}' is ${bytes} bytes; the host accepts ${config.maxMessageBytes}`, {
         __proto__: null,
         limit: config.maxMessageBytes,
+        size: bytes,
       });
     }
     return text;
@@ -225,13 +262,17 @@
   };
 
   /**
-   * Called by the host with a JSON array of messages. `to` is the nonce of the page that sent
-   * the calls answered, or '*' for pushes to whatever page is current: a reply meant for a
-   * page that has since reloaded is dropped here too.
+   * What the host sends, on the port: `{"n": nonce, "m": [message, ...]}`. `n` is the nonce
+   * of the page that sent the calls answered, or '*' for pushes to whatever page is current:
+   * a reply meant for a page that has since reloaded is dropped here too.
    */
-  const receive = (to, text) => {
+  const receive = (text) => {
+    if (typeof text !== 'string') return;
+    const delivery = jsonParse(text);
+    if (delivery === null || typeof delivery !== 'object' || !hasOwn(delivery, 'n') || !hasOwn(delivery, 'm')) return;
+    const to = delivery.n;
+    const batch = delivery.m;
     if (to !== nonce && to !== '*') return;
-    const batch = jsonParse(text);
     if (!isArray(batch)) return;
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i];
@@ -245,6 +286,18 @@
   };
 
   // ---- The API ----------------------------------------------------------------------------
+  const promiseThen = PromiseCtor.prototype.then;
+  /**
+   * Gives a promise its own `then` and `constructor`, so neither a patched
+   * `Promise.prototype.then` nor a patched `constructor` (which makes `await` call `then`)
+   * sees the result.
+   */
+  const sealed = (promise) => {
+    defineProperty(promise, 'then', { __proto__: null, value: promiseThen });
+    defineProperty(promise, 'constructor', { __proto__: null, value: PromiseCtor });
+    return promise;
+  };
+
   /**
    * Calls a host method; resolves with its result, rejects with an `RpcError`.
    * @param {string} method
@@ -252,7 +305,7 @@
    * @param {{timeoutMs?: number, signal?: AbortSignal}} [options]
    */
   function invoke(method, params, options) {
-    return new PromiseCtor((resolve, reject) => {
+    return sealed(new PromiseCtor((resolve, reject) => {
       if (!isAllowed(Kind.REQUEST, method)) return reject(refusal(Kind.REQUEST, method));
       const id = ++lastId;
       let text;
@@ -262,10 +315,14 @@
         return reject(error);
       }
       const entry = { __proto__: null, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
-      const timeoutMs = options == null ? undefined : options.timeoutMs;
-      const signal = options == null ? undefined : options.signal;
+      const own = (key) => (options !== null && typeof options === 'object' && hasOwn(options, key) ? options[key] : undefined);
+      const timeoutMs = own('timeoutMs');
+      const signal = own('signal');
+      if (timeoutMs !== undefined && (!NumberIsFinite(timeoutMs) || timeoutMs < 0)) {
+        return reject(new TypeErrorCtor('timeoutMs must be a non-negative number of milliseconds'));
+      }
       if (signal != null) {
-        if (signal.aborted) return reject(new RpcError(Code.ABORTED, `'${method}' was aborted before it was sent`));
+        if (abortedOf(signal)) return reject(new RpcError(Code.ABORTED, `'${method}' was aborted before it was sent`));
         entry.signal = signal;
         entry.onAbort = () => {
           if (settle(id) !== undefined) reject(new RpcError(Code.ABORTED, `'${method}' was aborted`));
@@ -273,9 +330,6 @@
         addEventListener(signal, 'abort', entry.onAbort, { __proto__: null, once: true });
       }
       if (timeoutMs !== undefined) {
-        if (!NumberIsFinite(timeoutMs) || timeoutMs < 0) {
-          return reject(new TypeErrorCtor('timeoutMs must be a non-negative number of milliseconds'));
-        }
         entry.timer = apply(setTimeoutFn, win, [
           () => {
             if (settle(id) !== undefined) {
@@ -287,7 +341,7 @@
       }
       mapSet(pending, id, entry);
       send(text);
-    });
+    }));
   }
 
   /**
@@ -371,5 +425,5 @@
   });
   for (const fn of [invoke, notify, on, once, listenerCount, pendingCount]) freeze(fn);
   defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
-  defineProperty(win, config.receiver, { __proto__: null, value: freeze(receive), enumerable: false, writable: false, configurable: false });
+  addEventListener(port, Ev.in, (event) => receive(detailOf(event)));
 })

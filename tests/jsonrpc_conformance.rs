@@ -515,9 +515,28 @@ fn oversized_messages_and_batches_are_refused_with_the_limit() {
     assert_eq!(
         rt.block_on(ep.handle(&big)).unwrap(),
         format!(
-            r#"{{"jsonrpc":"2.0","error":{{"code":-32007,"message":"Request too large","data":{{"limit":64,"size":{},"unit":"bytes"}}}},"id":null}}"#,
+            r#"{{"jsonrpc":"2.0","error":{{"code":-32007,"message":"Request too large","data":{{"limit":64,"size":{},"unit":"bytes"}}}},"id":1}}"#,
             big.len()
         )
+    );
+    let big_call = format!(
+        r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":"big"}}"#,
+        vec!["1"; 40].join(",")
+    );
+    assert!(
+        rt.block_on(ep.handle(&big_call))
+            .unwrap()
+            .ends_with(r#""id":"big"}"#),
+        "answered by its own id"
+    );
+    let big_note = format!(
+        r#"{{"jsonrpc":"2.0","method":"sum","params":[{}]}}"#,
+        vec!["1"; 40].join(",")
+    );
+    assert_eq!(
+        rt.block_on(ep.handle(&big_note)),
+        None,
+        "a notification gets no reply, even when too large"
     );
     assert_eq!(
         rt.block_on(ep.handle("[1,2,3]")).unwrap(),

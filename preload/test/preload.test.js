@@ -6,36 +6,66 @@ import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 
 const source = readFileSync(new URL('../preload.js', import.meta.url), 'utf8');
-const RECEIVER = '__rpcview_test';
 
-/** Boots the preload in a new context; returns the context and what it sent. */
-function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'] } = {}) {
+const BRIDGE = { out: 'rpcview:out', in: 'rpcview:in', port: 'rpcview:port', claimed: 'rpcview:claimed', world: 'rpcview:world' };
+
+class FakeMouseEvent extends Event {
+  constructor(type, init) {
+    super(type, init);
+    this.relatedTarget = init.relatedTarget;
+  }
+}
+
+/**
+ * Boots the preload in a new context, with a stand-in for the host's isolated-world script
+ * that takes the port the preload offers (before or after the preload starts, as `worldFirst`
+ * says). Returns the context, what was sent, and a way to deliver replies.
+ */
+function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'], worldFirst = false } = {}) {
   const sent = [];
   const reported = [];
   const document = new EventTarget();
-  document.addEventListener('rpcview:out', (e) => sent.push(JSON.parse(e.detail)));
+  document.createElement = () => new EventTarget();
+  let port = null;
+  const startWorld = () => {
+    document.addEventListener(BRIDGE.port, (e) => {
+      if (port !== null) return;
+      port = e.relatedTarget;
+      port.addEventListener(BRIDGE.out, (ev) => sent.push(JSON.parse(ev.detail)));
+      port.dispatchEvent(new Event(BRIDGE.claimed));
+    });
+  };
+  if (worldFirst) startWorld();
   const ctx = vm.createContext({
     document,
     location: { origin },
     EventTarget,
     CustomEvent,
+    MouseEvent: FakeMouseEvent,
+    AbortSignal,
     setTimeout,
     clearTimeout,
     queueMicrotask,
     reportError: (e) => reported.push(e),
   });
   vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
-  const config = { origin: 'app://localhost', receiver: RECEIVER, channel: 'rpcview:out', maxMessageBytes: 4 << 20, methods, notifications, events };
+  const config = { origin: 'app://localhost', bridge: BRIDGE, maxMessageBytes: 4 << 20, methods, notifications, events };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
+  if (!worldFirst) {
+    startWorld();
+    document.dispatchEvent(new Event(BRIDGE.world));
+  }
   const messages = () => sent.flatMap((s) => s.m);
-  const reply = (msgs, nonce = sent[0].n) => ctx[RECEIVER](nonce, JSON.stringify(msgs));
-  return { ctx, api: ctx.api, sent, messages, reply, reported };
+  const deliver = (text) => port.dispatchEvent(new CustomEvent(BRIDGE.in, { detail: text }));
+  const reply = (msgs, nonce = sent[0].n) => deliver(JSON.stringify({ n: nonce, m: msgs }));
+  return { ctx, api: ctx.api, sent, messages, reply, reported, document, port: () => port };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
 
 test('defines window.api non-writable, non-configurable and deeply frozen', () => {
   const { ctx, api } = boot();
+  assert.deepEqual(Object.getOwnPropertyNames(ctx).filter((k) => k.startsWith('__rpcview')), [], 'no global receiver');
   const d = Object.getOwnPropertyDescriptor(ctx, 'api');
   assert.equal(d.writable, false);
   assert.equal(d.configurable, false);
@@ -43,6 +73,33 @@ test('defines window.api non-writable, non-configurable and deeply frozen', () =
   assert.throws(() => vm.runInContext('"use strict"; globalThis.api = {}', ctx), (e) => e.name === 'TypeError');
   assert.throws(() => vm.runInContext('"use strict"; api.invoke = null', ctx), (e) => e.name === 'TypeError');
   assert.throws(() => vm.runInContext('"use strict"; api.extra = 1', ctx), (e) => e.name === 'TypeError');
+});
+
+test('hands its port to the world script whichever starts first, and to nobody after', async () => {
+  for (const worldFirst of [true, false]) {
+    const { api, messages, document, port } = boot({ worldFirst });
+    assert.ok(port() !== null, `worldFirst=${worldFirst}`);
+    let leaked = null;
+    document.addEventListener(BRIDGE.port, (e) => { leaked = e.relatedTarget; });
+    document.dispatchEvent(new Event(BRIDGE.world)); // a page script asking for the port again
+    assert.equal(leaked, null, 'the port is never offered once taken');
+    api.invoke('math.add', [1, 2]);
+    await tick();
+    assert.equal(messages().length, 1);
+  }
+});
+
+test('page scripts see none of the traffic and cannot inject replies', async () => {
+  const { api, document, reply, sent } = boot();
+  const seen = [];
+  document.addEventListener(BRIDGE.out, (e) => seen.push(e.detail));
+  const p = api.invoke('math.add', [1, 2]);
+  await tick();
+  document.dispatchEvent(new CustomEvent(BRIDGE.in, { detail: JSON.stringify({ n: sent[0].n, m: [{ jsonrpc: '2.0', id: 1, result: 'forged' }] }) }));
+  assert.equal(seen.length, 0);
+  assert.equal(api.pendingCount(), 1);
+  reply([{ jsonrpc: '2.0', id: 1, result: 3 }]);
+  assert.equal(await p, 3);
 });
 
 test('installs nothing in a subframe or on a foreign origin', () => {
@@ -173,6 +230,34 @@ test('page scripts that patch built-ins after load cannot forge or read traffic'
   assert.equal(await p, 3);
   await assert.rejects(api.invoke('fs.write', {}), (e) => e.code === -32001);
   assert.equal(vm.runInContext('seen.length', ctx), 0);
+});
+
+test('a patched Promise.prototype.then or constructor does not see results', async () => {
+  const { ctx, api, reply } = boot();
+  vm.runInContext(`
+    globalThis.stolen = 0;
+    const then = Promise.prototype.then;
+    Promise.prototype.then = function (a, b) { stolen++; return then.call(this, a, b); };
+    Object.defineProperty(Promise.prototype, 'constructor', { value: function Fake() {} });
+  `, ctx);
+  const p = api.invoke('math.add', [1, 2]);
+  await tick();
+  reply([{ jsonrpc: '2.0', id: 1, result: 3 }]);
+  const got = await new Promise((done) => vm.runInContext('(p, done) => { (async () => done(await p))(); }', ctx)(p, done));
+  assert.equal(got, 3);
+  const viaThen = await new Promise((done) => p.then(done));
+  assert.equal(viaThen, 3);
+  assert.equal(vm.runInContext('stolen', ctx), 0);
+});
+
+test('options are read only from the options object itself', async () => {
+  const { ctx, api } = boot();
+  vm.runInContext(`Object.defineProperty(Object.prototype, 'timeoutMs', { get() { return 1; }, configurable: true });`, ctx);
+  const p = api.invoke('slow', {}, {});
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(api.pendingCount(), 1, 'an inherited timeoutMs is ignored');
+  vm.runInContext('delete Object.prototype.timeoutMs', ctx);
+  p.catch(() => {});
 });
 
 test('a reply is never handed to a then getter on Object.prototype', async () => {

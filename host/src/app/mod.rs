@@ -155,7 +155,6 @@ impl App {
                     });
                 }));
         }
-        let receiver = format!("__rpcview_{:016x}", rand_u64());
         let schemes = Arc::new(self.schemes);
         let csp: Arc<str> = self.csp.into();
 
@@ -165,7 +164,6 @@ impl App {
                 &event_loop,
                 spec,
                 &router,
-                &receiver,
                 &schemes,
                 &csp,
                 &handle,
@@ -238,7 +236,7 @@ impl App {
                 }
                 Event::MainEventsCleared => {
                     for w in live.values_mut() {
-                        w.flush(&receiver);
+                        w.flush();
                     }
                 }
                 _ => {}
@@ -268,7 +266,7 @@ struct Live {
 
 impl Live {
     /// Delivers everything waiting, one script per page nonce.
-    fn flush(&mut self, receiver: &str) {
+    fn flush(&mut self) {
         if self.outbox.is_empty() {
             return;
         }
@@ -281,7 +279,7 @@ impl Live {
         }
         let wv = self.webview.webview();
         for (nonce, texts) in by_nonce {
-            bridge::webkitgtk::eval(&wv, &bridge::delivery_script(receiver, &nonce, &texts));
+            bridge::webkitgtk::deliver(&wv, &bridge::delivery(&nonce, &texts));
         }
     }
 }
@@ -291,7 +289,6 @@ fn open(
     event_loop: &tao::event_loop::EventLoop<UserEvent>,
     spec: &Window,
     router: &Router,
-    receiver: &str,
     schemes: &Arc<Vec<(String, Assets)>>,
     csp: &Arc<str>,
     handle: &AppHandle,
@@ -311,8 +308,7 @@ fn open(
     let (methods, notifications, events) = router.allowed_names(&spec.allow);
     let preload = PreloadConfig {
         origin: origin.clone(),
-        receiver: receiver.to_owned(),
-        channel: bridge::CHANNEL.to_owned(),
+        bridge: Default::default(),
         max_message_bytes: router.limits().max_message_bytes,
         methods: methods.into_iter().collect(),
         notifications: notifications.into_iter().collect(),
@@ -363,7 +359,7 @@ fn open(
             handle.proxy.clone(),
         );
         let (label, origin) = (spec.label.clone(), origin.clone());
-        bridge::webkitgtk::attach(&webview.webview(), move |stamped| {
+        bridge::webkitgtk::attach(&webview.webview(), &origin.clone(), move |stamped| {
             let max = endpoint.router().limits().max_handoff_bytes();
             let (nonce, messages) = match bridge::check(&stamped, &origin, max) {
                 Ok(ok) => ok,
@@ -405,11 +401,4 @@ fn open(
         generation,
         outbox: Vec::new(),
     })
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos() ^ std::process::id() as u128);
-    h.finish()
 }

@@ -1,12 +1,13 @@
 //! Transports between a webview and an [`Endpoint`](crate::rpc::Endpoint): the preload
 //! injected into each page, and the platform glue that carries its messages.
 //!
-//! A message leaves the page as a DOM `CustomEvent` on `document` carrying
-//! `{"n": nonce, "m": [call, ...]}`. A script in an isolated script world (which page scripts
-//! cannot see or patch) picks it up, stamps it with the sending frame's own `origin` and
-//! whether it is the top frame, and posts it to the host. The host drops anything that is not
-//! from the top frame of the window's origin, then answers each call on its own; replies go
-//! back, coalesced per event-loop turn, to a receiver the preload defined on `window`.
+//! A message leaves the page as a DOM `CustomEvent` carrying `{"n": nonce, "m": [call, ...]}`
+//! on a private *port* node that only the preload and a script in an isolated script world
+//! hold (see [`webkitgtk`]). The world script, which page scripts cannot see or patch, stamps
+//! it with the sending frame's own `origin` and whether it is the top frame, and posts it to
+//! the host. The host drops anything that is not from the top frame of the window's origin,
+//! then answers each call on its own; replies go back, coalesced per event-loop turn, the
+//! same way in reverse.
 //!
 //! Only the Linux backend (WebKitGTK) exists today; another platform adds a module here
 //! behind the same [`Stamped`] seam.
@@ -20,18 +21,24 @@ use serde_json::value::RawValue;
 /// The preload script, as shipped in `preload/preload.js`.
 pub const PRELOAD_JS: &str = include_str!("../../../preload/preload.js");
 
-/// The DOM event name the preload hands messages over on.
-pub(crate) const CHANNEL: &str = "rpcview:out";
+/// Page → host messages, on the port.
+pub(crate) const OUT_EVENT: &str = "rpcview:out";
+/// Host → page messages, on the port.
+pub(crate) const IN_EVENT: &str = "rpcview:in";
+/// The preload offers its port (on `document`, at document start).
+pub(crate) const PORT_EVENT: &str = "rpcview:port";
+/// The world script took the port (on the port).
+pub(crate) const CLAIMED_EVENT: &str = "rpcview:claimed";
+/// The world script started (on `document`), in case the preload offered its port first.
+pub(crate) const WORLD_EVENT: &str = "rpcview:world";
 
 /// What the preload is told when it is injected.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PreloadConfig {
     /// The only origin the preload installs itself in (the host checks again).
     pub origin: String,
-    /// Name of the hidden, non-writable `window` property replies are delivered to.
-    pub receiver: String,
-    /// The DOM event name messages leave on.
-    pub channel: String,
+    /// DOM event names of the port hand-shake and traffic: `{out, in, port, claimed, world}`.
+    pub bridge: BridgeEvents,
     /// Largest message the host accepts, so the preload can refuse bigger ones at once.
     #[serde(rename = "maxMessageBytes")]
     pub max_message_bytes: usize,
@@ -43,13 +50,35 @@ pub struct PreloadConfig {
     pub events: Vec<String>,
 }
 
+/// The DOM event names the preload and the world script agree on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BridgeEvents {
+    out: &'static str,
+    #[serde(rename = "in")]
+    inbound: &'static str,
+    port: &'static str,
+    claimed: &'static str,
+    world: &'static str,
+}
+
+impl Default for BridgeEvents {
+    fn default() -> Self {
+        Self {
+            out: OUT_EVENT,
+            inbound: IN_EVENT,
+            port: PORT_EVENT,
+            claimed: CLAIMED_EVENT,
+            world: WORLD_EVENT,
+        }
+    }
+}
+
 impl PreloadConfig {
     /// The script to inject: `preload.js` applied to this config.
     ///
     /// ```
     /// let cfg = rpcview::bridge::PreloadConfig {
-    ///     origin: "app://localhost".into(), receiver: "__rpcview_x".into(), channel: "c".into(),
-    ///     max_message_bytes: 1 << 20,
+    ///     origin: "app://localhost".into(), bridge: Default::default(), max_message_bytes: 1 << 20,
     ///     methods: vec!["notes.save".into()], notifications: vec![], events: vec![],
     /// };
     /// assert!(cfg.script().ends_with(r#""events":[]});"#));
@@ -159,13 +188,12 @@ pub fn check(
     ))
 }
 
-/// The JavaScript that delivers `replies` (JSON-RPC message texts) to the page whose nonce is
-/// `nonce` (or `*`: whatever page is current, for pushes).
-pub(crate) fn delivery_script(receiver: &str, nonce: &str, replies: &[String]) -> String {
-    let batch = format!("[{}]", replies.join(","));
+/// What the preload receives for `replies` (JSON-RPC message texts) to the page whose nonce
+/// is `nonce` (or `*`: whatever page is current, for pushes): `{"n": nonce, "m": [...]}`.
+pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
     format!(
-        "window.{receiver}({},{});",
+        r#"{{"n":{},"m":[{}]}}"#,
         serde_json::to_string(nonce).expect("a string serializes"),
-        serde_json::to_string(&batch).expect("a string serializes")
+        replies.join(",")
     )
 }

@@ -1,13 +1,22 @@
-//! WebKitGTK glue: an isolated script world that tells frames apart.
+//! WebKitGTK glue: an isolated script world that tells frames apart and a private channel
+//! to the preload that page scripts cannot reach.
 //!
 //! wry's own IPC handler cannot say which frame called (every frame can reach it and it
 //! reports the main frame's URL), so it is not used. Instead a user script runs in the
 //! `rpcview` world of every frame; page scripts share the DOM with it but not its globals, so
 //! they cannot see `window.webkit` nor change what it reports.
+//!
+//! The preload and the world script meet on a *port*: a detached DOM node the preload
+//! creates and hands over (as a `MouseEvent`'s `relatedTarget`) while the document starts,
+//! before any page script runs. The world takes the first port it is offered and nothing
+//! after. Messages both ways are events on that node, which no page script holds, so page
+//! scripts can neither read the traffic nor inject replies. A page script in a frame without
+//! the preload can offer a port of its own; its messages reach the host stamped with that
+//! frame's origin and top-ness, and are refused there.
 
 use webkit2gtk::{
-    UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime,
-    WebViewExt,
+    SettingsExt, UserContentInjectedFrames, UserContentManagerExt, UserScript,
+    UserScriptInjectionTime, WebViewExt,
 };
 
 /// The isolated world's name.
@@ -15,34 +24,57 @@ const WORLD: &str = "rpcview";
 /// The script message handler's name, registered in that world only.
 const HANDLER: &str = "bridge";
 
-/// Runs in the isolated world of every frame, before page scripts.
-fn world_script() -> String {
+/// Runs in the isolated world of every frame, before page scripts. `origin` is the window's
+/// own: replies are delivered only to its top frame.
+fn world_script(origin: &str) -> String {
+    let js = |s: &str| serde_json::to_string(s).expect("a string serializes");
     format!(
         r#"(function () {{
   var post = window.webkit.messageHandlers.{HANDLER};
   var stringify = JSON.stringify;
-  window.addEventListener({channel}, function (event) {{
-    if (typeof event.detail !== 'string') return;
-    post.postMessage(stringify({{
-      origin: self.origin,
-      top: window === window.top,
-      href: location.href,
-      detail: event.detail
-    }}));
+  var ORIGIN = {origin};
+  var port = null;
+  window.addEventListener({port_event}, function (event) {{
+    if (port !== null || !(event.relatedTarget instanceof Node)) return;
+    port = event.relatedTarget;
+    port.addEventListener({out_event}, function (e) {{
+      if (typeof e.detail !== 'string') return;
+      post.postMessage(stringify({{ origin: self.origin, top: window === window.top, href: location.href, detail: e.detail }}));
+    }});
+    port.dispatchEvent(new Event({claimed_event}));
   }}, true);
+  window.__rpcview_deliver = function (text) {{
+    if (port === null || self.origin !== ORIGIN || window !== window.top) return;
+    port.dispatchEvent(new CustomEvent({in_event}, {{ detail: text }}));
+  }};
+  document.dispatchEvent(new Event({world_event}));
 }})();"#,
-        channel = serde_json::to_string(super::CHANNEL).expect("a string serializes"),
+        origin = js(origin),
+        port_event = js(super::PORT_EVENT),
+        out_event = js(super::OUT_EVENT),
+        in_event = js(super::IN_EVENT),
+        claimed_event = js(super::CLAIMED_EVENT),
+        world_event = js(super::WORLD_EVENT),
     )
 }
 
 /// Installs the world script and its message handler on `webview`; `on_message` gets every
 /// stamped message as text, on the GTK thread.
-pub(crate) fn attach(webview: &webkit2gtk::WebView, on_message: impl Fn(String) + 'static) {
+pub(crate) fn attach(
+    webview: &webkit2gtk::WebView,
+    origin: &str,
+    on_message: impl Fn(String) + 'static,
+) {
+    // A page restored from the back/forward cache would wait for replies dropped while it
+    // was away: navigating back loads the page anew instead.
+    if let Some(settings) = WebViewExt::settings(webview) {
+        settings.set_enable_page_cache(false);
+    }
     let manager = webview
         .user_content_manager()
         .expect("a WebKitGTK webview has a UserContentManager");
     manager.add_script(&UserScript::for_world(
-        &world_script(),
+        &world_script(origin),
         UserContentInjectedFrames::AllFrames,
         UserScriptInjectionTime::Start,
         WORLD,
@@ -60,13 +92,24 @@ pub(crate) fn attach(webview: &webkit2gtk::WebView, on_message: impl Fn(String) 
     );
 }
 
-/// Runs `script` in the page's main world (where the preload defined its receiver).
-pub(crate) fn eval(webview: &webkit2gtk::WebView, script: &str) {
-    webview.evaluate_javascript(script, None, None, None::<&gtk::gio::Cancellable>, |r| {
-        if let Err(e) = r {
-            tracing::debug!("delivery script failed (page gone or reloading?): {e}");
-        }
-    });
+/// Delivers `detail` (`{"n": nonce, "m": [...]}` as text) to the preload, through the
+/// isolated world and the port, if the top frame is still on the window's origin.
+pub(crate) fn deliver(webview: &webkit2gtk::WebView, detail: &str) {
+    let script = format!(
+        "window.__rpcview_deliver({});",
+        serde_json::to_string(detail).expect("a string serializes")
+    );
+    webview.evaluate_javascript(
+        &script,
+        Some(WORLD),
+        None,
+        None::<&gtk::gio::Cancellable>,
+        |r| {
+            if let Err(e) = r {
+                tracing::debug!("delivery failed (page gone or reloading?): {e}");
+            }
+        },
+    );
 }
 
 /// Saves a PNG of what the webview shows to `path`; `done` gets the outcome.

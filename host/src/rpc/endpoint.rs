@@ -76,7 +76,13 @@ impl Endpoint {
                     "limit": limits.max_message_bytes, "size": text.len(), "unit": "bytes"
                 }),
             );
-            return Some(error_reply("null", &e));
+            // Answer the call by its id if one can be read (skimming, not building values);
+            // a notification gets no reply, even to this.
+            return match skim_id(text) {
+                Skimmed::Notification => None,
+                Skimmed::Id(id) => Some(error_reply(&id, &e)),
+                Skimmed::Unknown => Some(error_reply("null", &e)),
+            };
         }
         let raw: &RawValue = match serde_json::from_str(text) {
             Ok(raw) => raw,
@@ -231,6 +237,42 @@ impl Endpoint {
             serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
         )
     }
+}
+
+enum Skimmed {
+    Notification,
+    Id(String),
+    Unknown,
+}
+
+/// The id of a single request, read without keeping anything else of it.
+fn skim_id(text: &str) -> Skimmed {
+    /// `Some` whenever the member is present, `null` included.
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+        <&RawValue>::deserialize(d).map(Some)
+    }
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow, default, deserialize_with = "present")]
+        id: Option<&'a RawValue>,
+        #[serde(default)]
+        method: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_str::<Head>(text) {
+        Ok(Head { id: Some(id), .. }) if valid_id(id.get()) => Skimmed::Id(id.get().to_owned()),
+        Ok(Head {
+            id: None,
+            method: Some(_),
+        }) => Skimmed::Notification,
+        _ => Skimmed::Unknown,
+    }
+}
+
+fn valid_id(raw: &str) -> bool {
+    matches!(
+        raw.as_bytes().first(),
+        Some(b'"' | b'-' | b'0'..=b'9' | b'n')
+    )
 }
 
 fn error_reply(id: &str, e: &RpcError) -> String {

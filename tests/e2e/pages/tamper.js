@@ -9,8 +9,13 @@ check('api methods cannot be overwritten', attempt(() => { api.invoke = () => 'f
 check('api cannot be extended', attempt(() => { api.extra = 1; }) === 'TypeError' && !('extra' in api));
 check('api methods are frozen', Object.isFrozen(api.invoke) && Object.isFrozen(api.on) && attempt(() => { api.invoke.call = null; }) === 'TypeError');
 check('RpcError and its prototype are frozen', Object.isFrozen(api.RpcError) && Object.isFrozen(api.RpcError.prototype));
-const receivers = Object.getOwnPropertyNames(window).filter((k) => k.startsWith('__rpcview_'));
-check('the reply receiver cannot be replaced', receivers.length === 1 && attempt(() => { window[receivers[0]] = () => {}; }) === 'TypeError', receivers.join());
+const globals = Object.getOwnPropertyNames(window).filter((k) => k.toLowerCase().includes('rpcview'));
+check('the bridge leaves nothing on window but api', globals.length === 0, globals.join());
+// Asking for the port again, as the world script would, offers nothing to the page.
+let offered = null;
+document.addEventListener('rpcview:port', (e) => { offered = e.relatedTarget; });
+document.dispatchEvent(new Event('rpcview:world'));
+check('the port is never offered to page scripts', offered === null);
 
 // Now break every built-in the bridge uses, the way a hostile or careless script might.
 const seen = [];
