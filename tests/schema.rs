@@ -248,6 +248,12 @@ struct Login {
     password: String,
 }
 
+/// Refers to a type whose output form differs, so its own output form differs too.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Session {
+    login: Login,
+}
+
 /// Everything at once.
 #[derive(Serialize, Deserialize, JsonSchema)]
 struct All {
@@ -278,6 +284,9 @@ async fn none(_: Ctx, _: ()) -> Result<Option<Tree>, RpcError> {
     Ok(None)
 }
 async fn note(_: Ctx, _: Renamed) {}
+async fn session(_: Ctx, s: Session) -> Result<Session, RpcError> {
+    Ok(s)
+}
 async fn login(_: Ctx, l: Login) -> Result<Login, RpcError> {
     if l.password.is_empty() {
         return Err(RpcError::invalid_params("empty password"));
@@ -294,6 +303,7 @@ fn shapes_router() -> Router {
         .method("shapes.sum", sum)
         .method("shapes.none", none)
         .method("shapes.login", login)
+        .method("shapes.session", session)
         .notification("shapes.note", note)
         .event::<Tree>("shapes.tree")
         .build()

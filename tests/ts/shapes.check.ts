@@ -1,5 +1,5 @@
 // Every shape schemars emits for serde types, as generated into ./shapes, checked with tsc.
-import type { Adjacent, All, Api, Color, External, LoginOutput, Methods, Maps, Optionals, Point, Renamed, Shape, Tree, Untagged } from "./shapes/api";
+import type { Adjacent, AllOutput, Api, Color, External, LoginOutput, Methods, SessionOutput, Maps, Optionals, Point, Renamed, Shape, Tree, Untagged } from "./shapes/api";
 
 declare const api: Api;
 
@@ -49,16 +49,24 @@ export const login: Login = { user: "u", password: "p" };
 export const loginOut: LoginOutput = { user: "u" };
 // @ts-expect-error: the input form needs the password
 export const badLogin: Login = { user: "u" };
+// A type that refers to LoginOutput in its output form is an output form of its own.
+export const session: SessionOutput = { login: { user: "u" } };
+// @ts-expect-error: the output form has no password to send
+export const badSession: SessionOutput = { login: { user: "u", password: "p" } };
+
+type All = Methods["shapes.echo_all"]["params"];
 
 export async function calls(all: All): Promise<void> {
-  const back: All = await api.invoke("shapes.echo_all", all);
+  const back: AllOutput = await api.invoke("shapes.echo_all", all);
+  // serde always writes an Option field, so the output form has it even when it is null.
+  const nullable: number | null = back.optionals.nullable;
   const pair: string = await api.invoke("shapes.pair", ["x", 2]);
   const sum: number = await api.invoke("shapes.sum", [1, 2, 3]);
   const none: Tree | null = await api.invoke("shapes.none");
   const out: LoginOutput = await api.invoke("shapes.login", { user: "u", password: "p" });
   api.notify("shapes.note", { firstName: "Ada" });
   api.on("shapes.tree", (t) => console.log(t.children.length));
-  console.log(back, pair, sum, none, out);
+  console.log(back, nullable, pair, sum, none, out);
   // @ts-expect-error: a tuple method takes its params by position only
   await api.invoke("shapes.pair", { arg0: "x", arg1: 2 });
   // @ts-expect-error: a Vec method takes numbers

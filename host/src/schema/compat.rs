@@ -197,7 +197,7 @@ fn input(cx: &Cx, what: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     for n in d.narrowed {
         out.push(breaking(format!("{what}{n}")));
     }
-    for w in d.widened {
+    for w in d.widened.into_iter().chain(d.added) {
         out.push(compatible(format!("{what}{w}")));
     }
 }
@@ -209,7 +209,7 @@ fn output(cx: &Cx, what: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     for w in d.widened {
         out.push(breaking(format!("{what}{w}")));
     }
-    for n in d.narrowed {
+    for n in d.narrowed.into_iter().chain(d.added) {
         out.push(compatible(format!("{what}{n}")));
     }
 }
@@ -220,6 +220,8 @@ struct Diff {
     narrowed: Vec<String>,
     /// Ways the new schema accepts more.
     widened: Vec<String>,
+    /// Optional fields added: more for inputs, harmless extra for outputs; never breaking.
+    added: Vec<String>,
 }
 
 fn resolve<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
@@ -236,6 +238,35 @@ fn resolve<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
         }
     }
     s
+}
+
+/// Follows `$ref`s and one-element `allOf`s (how schemars wraps a documented field), and
+/// reads `anyOf`/`oneOf` of one schema and `null` (an `Option`) as that schema, nullable.
+fn unwrap<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> (&'a Value, bool) {
+    let mut s = resolve(s, defs);
+    let mut nullable = false;
+    for _ in 0..8 {
+        if let Some([only]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+            if s.get("type").is_none() && s.get("properties").is_none() {
+                s = resolve(only, defs);
+                continue;
+            }
+        }
+        let pair = s
+            .get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array);
+        if let Some([a, b]) = pair.map(Vec::as_slice) {
+            let is_null = |v: &Value| v.get("type").and_then(Value::as_str) == Some("null");
+            if is_null(b) || is_null(a) {
+                nullable = true;
+                s = resolve(if is_null(b) { a } else { b }, defs);
+                continue;
+            }
+        }
+        break;
+    }
+    (s, nullable)
 }
 
 fn types(s: &Value) -> BTreeSet<String> {
@@ -258,13 +289,44 @@ fn diff(cx: &Cx, old: &Value, new: &Value, path: &str, d: &mut Diff, depth: usiz
     if depth > 16 {
         return; // recursive types: deep enough
     }
-    let (o, n) = (resolve(old, cx.old), resolve(new, cx.new));
+    let ((o, o_null), (n, n_null)) = (unwrap(old, cx.old), unwrap(new, cx.new));
     let at = if path.is_empty() {
         String::new()
     } else {
         format!(" at {path}")
     };
-    let (ot, nt) = (types(o), types(n));
+    let (mut ot, mut nt) = (types(o), types(n));
+    if o_null && !ot.is_empty() {
+        ot.insert("null".into());
+    }
+    if n_null && !nt.is_empty() {
+        nt.insert("null".into());
+    }
+    if ot.is_empty() && nt.is_empty() && o_null != n_null {
+        let msg = format!(
+            "{at}: {}",
+            if n_null {
+                "became nullable"
+            } else {
+                "no longer nullable"
+            }
+        );
+        if n_null {
+            d.widened.push(msg)
+        } else {
+            d.narrowed.push(msg)
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        let count = |s: &Value| s.get(key).and_then(Value::as_array).map(Vec::len);
+        if let (Some(a), Some(b)) = (count(o), count(n)) {
+            if b < a {
+                d.narrowed.push(format!("{at}: variants {a} → {b}"));
+            } else if b > a {
+                d.widened.push(format!("{at}: variants {a} → {b}"));
+            }
+        }
+    }
     if !ot.is_empty() && !nt.is_empty() && ot != nt {
         // Every integer is a number: a set of types accepts a type if it names it or a wider one.
         let accepts = |set: &BTreeSet<String>, t: &str| {
@@ -282,6 +344,11 @@ fn diff(cx: &Cx, old: &Value, new: &Value, path: &str, d: &mut Diff, depth: usiz
                 d.widened.push(msg);
             }
         }
+    }
+    match (o.get("enum").is_some(), n.get("enum").is_some()) {
+        (false, true) => d.narrowed.push(format!("{at}: restricted to an enum")),
+        (true, false) => d.widened.push(format!("{at}: no longer an enum")),
+        _ => {}
     }
     if let (Some(oe), Some(ne)) = (
         o.get("enum").and_then(Value::as_array),
@@ -375,7 +442,7 @@ fn diff(cx: &Cx, old: &Value, new: &Value, path: &str, d: &mut Diff, depth: usiz
             if nr.contains(k) {
                 d.narrowed.push(format!(" at {p}: required field added"));
             } else {
-                d.widened.push(format!(" at {p}: optional field added"));
+                d.added.push(format!(" at {p}: optional field added"));
             }
         }
     }
@@ -567,6 +634,59 @@ mod tests {
         with_n(json!({"type": "object", "properties": {"y": S(), "x": S()}, "required": ["x"]})),
         true,
         "param 'n' at /x: required field added"
+    );
+    rule!(
+        result_becoming_optional_breaks,
+        json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": {"$ref": "#/components/schemas/N"}}}],
+            "components": {"schemas": {"N": {"type": "object", "properties": {"a": S()}}}}}),
+        json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": {"anyOf": [{"$ref": "#/components/schemas/N"}, {"type": "null"}]}}}],
+            "components": {"schemas": {"N": {"type": "object", "properties": {"a": S()}}}}}),
+        true,
+        "result: type object → null|object"
+    );
+    rule!(
+        changes_inside_a_documented_field_are_seen,
+        doc(
+            json!([p(
+                "a",
+                true,
+                json!({"description": "d", "allOf": [{"type": "string", "minLength": 1}]})
+            )]),
+            S()
+        ),
+        doc(
+            json!([p(
+                "a",
+                true,
+                json!({"description": "d", "allOf": [{"type": "string", "minLength": 2}]})
+            )]),
+            S()
+        ),
+        true,
+        "minLength 1 → 2"
+    );
+    rule!(
+        restricting_a_string_param_to_an_enum_breaks,
+        doc(json!([p("a", true, S())]), S()),
+        doc(
+            json!([p("a", true, json!({"type": "string", "enum": ["x"]}))]),
+            S()
+        ),
+        true,
+        "restricted to an enum"
+    );
+    rule!(
+        an_optional_field_added_to_a_result_is_compatible,
+        doc(
+            json!([]),
+            json!({"type": "object", "properties": {"a": S()}, "required": ["a"]})
+        ),
+        doc(
+            json!([]),
+            json!({"type": "object", "properties": {"a": S(), "b": S()}, "required": ["a"]})
+        ),
+        false,
+        "optional field added"
     );
     rule!(
         method_becoming_notification_breaks,

@@ -204,10 +204,24 @@ fn merge_components(
     params: &Map<String, Value>,
     results: &Map<String, Value>,
 ) -> (BTreeMap<String, Value>, BTreeMap<String, String>) {
+    // A type whose output form differs is renamed; then so is any type that refers to a
+    // renamed one (its output form now differs too), until nothing changes.
     let mut renames = BTreeMap::new();
-    for (name, schema) in results {
-        if params.get(name).is_some_and(|p| p != schema) {
-            renames.insert(name.clone(), format!("{name}Output"));
+    loop {
+        let before = renames.len();
+        for (name, schema) in results {
+            if renames.contains_key(name) {
+                continue;
+            }
+            if params
+                .get(name)
+                .is_some_and(|p| *p != rename_refs(schema.clone(), &renames))
+            {
+                renames.insert(name.clone(), format!("{name}Output"));
+            }
+        }
+        if renames.len() == before {
+            break;
         }
     }
     let mut all = BTreeMap::new();

@@ -28,6 +28,9 @@ pub enum TsError {
     /// The document lacks something the generator needs.
     #[error("not an OpenRPC document the generator understands: {0}")]
     Document(String),
+    /// A method name the typed client cannot hold (`on`, `once`, `__proto__`).
+    #[error("'{0}' cannot be a method of the typed client ('on' and 'once' are its own, '__proto__' is special); rename it")]
+    Reserved(String),
     /// Two methods would share one place in the typed client.
     #[error("'{0}' is both a method and a group of methods ('{0}.…'); the typed client cannot hold both; rename one")]
     Collision(String),
@@ -368,6 +371,10 @@ struct Tree {
 
 impl Tree {
     fn insert(&mut self, path: &str, leaf: Leaf) -> Result<(), TsError> {
+        let parts: Vec<&str> = path.split('.').collect();
+        if matches!(parts.as_slice(), ["on"] | ["once"]) || parts.contains(&"__proto__") {
+            return Err(TsError::Reserved(path.into()));
+        }
         self.insert_at(path, path.split('.').collect::<Vec<_>>().as_slice(), leaf)
     }
 
@@ -572,6 +579,11 @@ fn object_type(o: &serde_json::Map<String, Value>, depth: usize) -> String {
     };
     let pad = "  ".repeat(depth + 1);
     let mut s = String::from("{\n");
+    if let Some(Value::Object(_)) = o.get("additionalProperties") {
+        // Extra keys (a flattened map) next to typed fields: typed as unknown, which every
+        // field's type fits.
+        let _ = writeln!(s, "{pad}[key: string]: unknown;");
+    }
     for (name, schema) in props {
         s.push_str(&jsdoc(
             schema.get("description").and_then(Value::as_str),
@@ -724,4 +736,23 @@ mod tests {
         json!({"type": "object", "properties": {"a": {"type": "string"}, "b-c": {"type": "integer"}}, "required": ["a"]}),
         "{\n  a: string;\n  \"b-c\"?: number;\n}"
     );
+
+    case!(
+        flattened_map,
+        json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}, "required": ["a"]}),
+        "{\n  [key: string]: unknown;\n  a: string;\n}"
+    );
+
+    #[test]
+    fn reserved_client_names_are_refused() {
+        for name in ["on", "once", "a.__proto__"] {
+            let doc = json!({"methods": [{"name": name, "params": [], "result": {"name": "r", "schema": true}}]});
+            assert_eq!(
+                super::generate(&doc).unwrap_err(),
+                super::TsError::Reserved(name.into())
+            );
+        }
+        let ok = json!({"methods": [{"name": "notes.on", "params": [], "result": {"name": "r", "schema": true}}]});
+        assert!(super::generate(&ok).is_ok());
+    }
 }

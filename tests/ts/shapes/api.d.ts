@@ -12,13 +12,13 @@ export type Adjacent = {
 };
 
 /** Everything at once. */
-export type All = {
+export type AllOutput = {
   color: Color;
   shape: Shape;
   external: External;
   adjacent: Adjacent;
   untagged: Untagged;
-  optionals: Optionals;
+  optionals: OptionalsOutput;
   maps: Maps;
   point: Point;
   pair: [string, number];
@@ -40,6 +40,12 @@ export type External = "C" | {
 };
 
 /** Serialized without its password: the output form differs from the input form. */
+export type Login = {
+  user: string;
+  password: string;
+};
+
+/** Serialized without its password: the output form differs from the input form. */
 export type LoginOutput = {
   user: string;
 };
@@ -57,12 +63,24 @@ export type Optionals = {
   nullable?: number | null;
 };
 
+/** Optional and nullable fields. */
+export type OptionalsOutput = {
+  required: string;
+  optional?: string | null;
+  nullable: number | null;
+};
+
 /** A tuple struct. */
 export type Point = [number, number];
 
 /** Renamed fields. */
 export type Renamed = {
   firstName: string;
+};
+
+/** Refers to a type whose output form differs, so its own output form differs too. */
+export type SessionOutput = {
+  login: LoginOutput;
 };
 
 /** Internally tagged. */
@@ -106,10 +124,11 @@ export interface RpcErrorConstructor {
 /** Params and result of every method, by name. */
 export interface Methods {
   /** Returns what it is given. */
-  "shapes.echo_all": { params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]]; result: All };
+  "shapes.echo_all": { params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]]; result: AllOutput };
   "shapes.login": { params: { user: string; password: string } | [user: string, password: string]; result: LoginOutput };
   "shapes.none": { params: [] | Record<string, never>; result: Tree | null };
   "shapes.pair": { params: [arg0: string, arg1: number]; result: string };
+  "shapes.session": { params: { login: Login } | [login: Login]; result: SessionOutput };
   "shapes.sum": { params: [...items: number[]]; result: number };
 }
 
@@ -126,11 +145,12 @@ export interface Events {
 /** `window.api`, typed exactly: a method or event not listed here does not compile. */
 export interface Api {
   /** Returns what it is given. */
-  invoke(method: "shapes.echo_all", params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]], options?: InvokeOptions): Promise<All>;
+  invoke(method: "shapes.echo_all", params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]], options?: InvokeOptions): Promise<AllOutput>;
   invoke(method: "shapes.login", params: { user: string; password: string } | [user: string, password: string], options?: InvokeOptions): Promise<LoginOutput>;
   invoke(method: "shapes.none", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<Tree | null>;
   notify(method: "shapes.note", params: { firstName: string } | [firstName: string]): void;
   invoke(method: "shapes.pair", params: [arg0: string, arg1: number], options?: InvokeOptions): Promise<string>;
+  invoke(method: "shapes.session", params: { login: Login } | [login: Login], options?: InvokeOptions): Promise<SessionOutput>;
   invoke(method: "shapes.sum", params?: [...items: number[]], options?: InvokeOptions): Promise<number>;
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;

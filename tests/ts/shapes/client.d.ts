@@ -12,6 +12,7 @@ export interface Client {
     none(options?: InvokeOptions): Promise<Methods["shapes.none"]["result"]>;
     note(params: Notifications["shapes.note"]["params"]): void;
     pair(params: Methods["shapes.pair"]["params"], options?: InvokeOptions): Promise<Methods["shapes.pair"]["result"]>;
+    session(params: Methods["shapes.session"]["params"], options?: InvokeOptions): Promise<Methods["shapes.session"]["result"]>;
     sum(params?: Methods["shapes.sum"]["params"], options?: InvokeOptions): Promise<Methods["shapes.sum"]["result"]>;
   };
   /** `api.on`. */

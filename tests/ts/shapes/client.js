@@ -24,6 +24,7 @@ export function createClient(api = /** @type {any} */ (globalThis).api) {
       none: call0("shapes.none"),
       note: send("shapes.note"),
       pair: call("shapes.pair"),
+      session: call("shapes.session"),
       sum: call("shapes.sum"),
     }),
     on: (/** @type {any} */ event, /** @type {any} */ listener) => api.on(event, listener),
