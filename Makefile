@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a)
 SCREENSHOT ?= target/rpcview-tour.png
+TSC := $(CURDIR)/tests/ts/node_modules/.bin/tsc
 
-.PHONY: deps build demo tour test lint schema-check
+.PHONY: deps build demo tour test lint schema-check package-check
 
 deps:
 	@bash .ci/deps
@@ -17,24 +18,36 @@ build: deps
 # saves a screenshot, and exits with the tour's verdict.
 demo: build
 	@if [ -n "$(DISPLAY)$(WAYLAND_DISPLAY)" ]; then \
-	  ./target/debug/rpcview $(ARGS); \
+	  ./target/debug/rpcview-notes $(ARGS); \
 	else \
 	  echo "no display: running the demo's tour under Xvfb"; \
-	  xvfb-run -a ./target/debug/rpcview --tour --screenshot $(SCREENSHOT) $(ARGS); \
+	  xvfb-run -a ./target/debug/rpcview-notes --tour --screenshot $(SCREENSHOT) $(ARGS); \
 	fi
 
 tour: build
-	$(HEADLESS) ./target/debug/rpcview --tour --screenshot $(SCREENSHOT) $(ARGS)
+	$(HEADLESS) ./target/debug/rpcview-notes --tour --screenshot $(SCREENSHOT) $(ARGS)
 
+# Formatting and lints, for the whole workspace and for the library without its webview.
 lint: deps
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy -p rpcview --no-default-features --quiet -- -D warnings
 
 # The schema checks with real tools: the OpenRPC project's validator, and tsc --strict over
-# the generated TypeScript, a sample consumer, every serde shape, and the demo (checkJs).
+# the generated TypeScript, a sample consumer, every serde shape, the demo (checkJs), and the
+# hello example's TypeScript page (whose committed app.js must be tsc's output).
 schema-check: deps
-	cd tests/ts && node --test && ./node_modules/.bin/tsc -p tsconfig.json && ./node_modules/.bin/tsc -p tsconfig.shapes.json
+	cd tests/ts && node --test && $(TSC) -p tsconfig.json && $(TSC) -p tsconfig.shapes.json
+	@out=$$(mktemp -d) && cd host/examples/hello/web && $(TSC) -p tsconfig.json --outDir $$out \
+	  && if ! cmp -s app.js $$out/app.js; then \
+	    echo "host/examples/hello/web/app.js is not app.ts compiled; run: (cd host/examples/hello/web && $(TSC) -p tsconfig.json)"; \
+	    rm -rf $$out; exit 1; \
+	  fi; rm -rf $$out
 
-test: lint schema-check
+# Each library crate packs and builds from its package alone (nothing included from outside).
+package-check: deps
+	cargo package --quiet -p rpcview-contract -p rpcview --allow-dirty
+
+test: lint schema-check package-check
 	node --test preload/test/
-	$(HEADLESS) cargo test
+	$(HEADLESS) cargo test --workspace

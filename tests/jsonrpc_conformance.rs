@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use rpcview::rpc::{Allow, CallSite, Endpoint};
-use rpcview::{Api, Ctx, RpcError};
+use rpcview::{Allow, Api, CallSite, Ctx, Endpoint, RpcError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,7 +71,7 @@ async fn sleep_ms(_: Ctx, ms: Vec<u64>) -> Result<u64, RpcError> {
 }
 
 fn endpoint() -> Endpoint {
-    Api::new()
+    let router = Api::new()
         .method("subtract", subtract)
         .method("interval.length", interval_length)
         .method("sum", sum)
@@ -87,8 +86,12 @@ fn endpoint() -> Endpoint {
         .method("fail", fail)
         .method("sleep", sleep_ms)
         .build()
-        .expect("the test API builds")
-        .endpoint(CallSite::new("main", "app://localhost"), Allow::all())
+        .expect("the test API builds");
+    Endpoint::new(
+        &router,
+        CallSite::new("main", "app://localhost"),
+        Allow::all(),
+    )
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -346,8 +349,8 @@ fn invalid_params_list_every_violation_with_its_path() {
     assert_eq!(
         reply,
         concat!(
-            r#"{"jsonrpc":"2.0","error":{"code":-32602,"message":"invalid params for 'notes.save': /title: \"\" is shorter than 1 character; /body: 7 is not of type \"string\"","#,
-            r#""data":{"method":"notes.save","errors":[{"path":"/title","message":"\"\" is shorter than 1 character"},{"path":"/body","message":"7 is not of type \"string\""}]}},"id":1}"#
+            r#"{"jsonrpc":"2.0","error":{"code":-32602,"message":"invalid params for 'notes.save': /body: 7 is not of type \"string\"; /title: \"\" is shorter than 1 character","#,
+            r#""data":{"errors":[{"message":"7 is not of type \"string\"","path":"/body"},{"message":"\"\" is shorter than 1 character","path":"/title"}],"method":"notes.save"}},"id":1}"#
         )
     );
 }
@@ -481,7 +484,8 @@ fn methods_outside_the_allowlist_are_refused_before_running() {
         .method("subtract", subtract)
         .build()
         .unwrap();
-    let ep = router.endpoint(
+    let ep = Endpoint::new(
+        &router,
         CallSite::new("main", "app://localhost"),
         Allow::only(["sum"]),
     );
@@ -490,7 +494,7 @@ fn methods_outside_the_allowlist_are_refused_before_running() {
         .unwrap();
     assert_eq!(
         reply,
-        r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Method not allowed","data":{"method":"subtract","window":"main","origin":"app://localhost"}},"id":1}"#
+        r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Method not allowed","data":{"method":"subtract","origin":"app://localhost","window":"main"}},"id":1}"#
     );
     assert_eq!(router.stats().handler_runs(), 0);
 }
@@ -506,7 +510,7 @@ fn oversized_messages_and_batches_are_refused_with_the_limit() {
         })
         .build()
         .unwrap();
-    let ep = router.endpoint(CallSite::default(), Allow::all());
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
     let rt = rt();
     let big = format!(
         r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":1}}"#,
@@ -569,7 +573,7 @@ fn calls_beyond_the_in_flight_limit_are_refused_until_some_finish() {
         })
         .build()
         .unwrap();
-    let ep = router.endpoint(CallSite::default(), Allow::all());
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
     let rt = rt();
     rt.block_on(async {
         let slow: Vec<_> = (0..2)

@@ -5,71 +5,86 @@
 //! regenerates them. The TypeScript itself is compiled by `tsc --strict` in `tests/ts`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rpcview::rpc::{Allow, CallSite};
-use rpcview::schema::{compat, files, openrpc, stale};
-use rpcview::{Api, Ctx, Router, RpcError};
+use rpcview::contract::typescript;
+use rpcview::rpc::openrpc;
+use rpcview::{Allow, Api, CallSite, Ctx, Endpoint, Export, Router, RpcError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn demo_router() -> Router {
     let dir = tempfile::tempdir().unwrap();
-    rpcview::demo::api(rpcview::demo::Store::open(dir.path()).unwrap())
+    rpcview_notes::api(rpcview_notes::Store::open(dir.path()).unwrap())
         .build()
         .unwrap()
 }
 
-/// Fails listing stale files, or rewrites them when RPCVIEW_BLESS is set.
-fn check_fresh(dir: &Path, files: &[(&'static str, String)], command: &str) {
-    if std::env::var_os("RPCVIEW_BLESS").is_some() {
-        std::fs::create_dir_all(dir).unwrap();
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).unwrap();
-        }
-        return;
-    }
-    let stale = stale(dir, files);
+// The demo's own `schema/` is checked by its crate's test `schema_is_fresh`, through the same
+// `Export` call any app uses; these tests check `Export` itself.
+
+#[test]
+fn a_stale_folder_fails_naming_the_command_that_regenerates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Export::new(&demo_router())
+        .dir(dir.path())
+        .command("RPCVIEW_SCHEMA=write cargo test -p my-app");
+    let err = export.run().unwrap_err().to_string();
     assert!(
-        stale.is_empty(),
-        "{} is stale ({}); run `{command}`",
-        dir.display(),
-        stale.join(", ")
+        err.contains("openrpc.json, api.d.ts, client.js, client.d.ts"),
+        "{err}"
     );
+    assert!(
+        err.contains("run `RPCVIEW_SCHEMA=write cargo test -p my-app`"),
+        "{err}"
+    );
+    let written = export.write().unwrap();
+    assert_eq!(written.len(), 4);
+    export.assert_fresh();
+    std::fs::write(dir.path().join("api.d.ts"), "// edited by hand\n").unwrap();
+    let err = export.run().unwrap_err().to_string();
+    assert!(err.contains("(api.d.ts)"), "{err}");
 }
 
 #[test]
-fn committed_schema_matches_the_rust_api() {
-    let files = files(&demo_router()).unwrap();
-    check_fresh(
-        &root().join("schema"),
-        &files,
-        "cargo run -- schema --write",
+fn a_breaking_change_against_the_baseline_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    // Pages were built against an API with one more method than the demo has today.
+    let mut old = demo_router().openrpc();
+    let mut extra = old["methods"][0].clone();
+    extra["name"] = "notes.archive".into();
+    old["methods"].as_array_mut().unwrap().push(extra);
+    std::fs::write(&baseline, old.to_string()).unwrap();
+    let export = Export::new(&demo_router())
+        .dir(dir.path())
+        .baseline(&baseline);
+    export.write().unwrap();
+    let err = export.run().unwrap_err().to_string();
+    assert!(err.contains("notes.archive"), "{err}");
+    assert!(
+        err.contains("If deliberate, make the current document the new baseline: cp"),
+        "{err}"
     );
+    // The same document as its own baseline is compatible.
+    std::fs::copy(dir.path().join("openrpc.json"), &baseline).unwrap();
+    export.assert_fresh();
 }
 
 #[test]
-fn the_generated_document_keeps_the_baseline_compatible() {
-    let baseline: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/baseline/openrpc.json")).unwrap(),
-    )
-    .unwrap();
-    let current = openrpc::document(&demo_router(), &Allow::all());
-    let breaking: Vec<String> = compat::compare(&baseline, &current)
-        .into_iter()
-        .filter(|c| c.breaking)
-        .map(|c| c.to_string())
-        .collect();
-    assert!(
-        breaking.is_empty(),
-        "breaking changes against schema/baseline/openrpc.json:\n{}\nIf deliberate, bump the baseline: cp schema/openrpc.json schema/baseline/openrpc.json",
-        breaking.join("\n")
-    );
+fn exported_files_do_not_depend_on_key_order() {
+    let export = Export::new(&demo_router());
+    let files = export.files().unwrap();
+    let doc: Value = serde_json::from_str(&files[0].1).unwrap();
+    let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "object keys are stored sorted");
 }
 
 #[test]
@@ -137,7 +152,7 @@ fn rpc_discover_shows_only_what_the_window_may_use() {
     let router = demo_router();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let call = |allow: Allow| {
-        let ep = router.endpoint(CallSite::new("main", "app://localhost"), allow);
+        let ep = Endpoint::new(&router, CallSite::new("main", "app://localhost"), allow);
         let reply = rt
             .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#))
             .unwrap();
@@ -312,12 +327,10 @@ fn shapes_router() -> Router {
 
 #[test]
 fn every_serde_shape_generates_typescript() {
-    let files = files(&shapes_router()).unwrap();
-    check_fresh(
-        &root().join("tests/ts/shapes"),
-        &files,
-        "RPCVIEW_BLESS=1 cargo test --test schema",
-    );
+    Export::new(&shapes_router())
+        .dir(root().join("tests/ts/shapes"))
+        .command("RPCVIEW_SCHEMA=write cargo test --test schema")
+        .assert_fresh();
 }
 
 #[test]
@@ -326,7 +339,7 @@ fn typescript_comes_from_the_document_alone() {
     // same files.
     let committed = std::fs::read_to_string(root().join("schema/openrpc.json")).unwrap();
     let doc: Value = serde_json::from_str(&committed).unwrap();
-    let generated = rpcview::schema::typescript::generate(&doc).unwrap();
+    let generated = typescript::generate(&doc).unwrap();
     for (name, text) in generated.files {
         assert_eq!(
             std::fs::read_to_string(root().join("schema").join(name)).unwrap(),

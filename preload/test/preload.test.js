@@ -1,13 +1,18 @@
-// Unit tests of preload.js in a fresh V8 context that plays the page's window.
-// The same behaviours are tested again in WebKit by tests/e2e.
+// Unit tests of preload.js and world.js, each in a fresh V8 context: one plays the page's
+// main world, the other the isolated world the host injects world.js into. They share a
+// stand-in `document`, as the two worlds share the DOM. The same behaviours are tested again
+// in WebKit by tests/e2e.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 
 const source = readFileSync(new URL('../preload.js', import.meta.url), 'utf8');
+const worldSource = readFileSync(new URL('../world.js', import.meta.url), 'utf8');
 
 const BRIDGE = { out: 'rpcview:out', in: 'rpcview:in', port: 'rpcview:port', claimed: 'rpcview:claimed', world: 'rpcview:world' };
+// The host's codes, as `bridge::scripts::Codes` hands them over.
+const CODES = { INVALID_PARAMS: -32602, INTERNAL_ERROR: -32603, METHOD_NOT_ALLOWED: -32001, TIMED_OUT: -32003, ABORTED: -32004, TOO_LARGE: -32007 };
 
 class FakeMouseEvent extends Event {
   constructor(type, init) {
@@ -17,25 +22,41 @@ class FakeMouseEvent extends Event {
 }
 
 /**
- * Boots the preload in a new context, with a stand-in for the host's isolated-world script
- * that takes the port the preload offers (before or after the preload starts, as `worldFirst`
- * says). Returns the context, what was sent, and a way to deliver replies.
+ * Runs world.js in a context of its own, as the host injects it into a frame at `origin`
+ * (`top` or not), for a window whose origin is `windowOrigin`. Returns what it posted to the
+ * host (parsed stamps) and its delivery function.
  */
-function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'], worldFirst = false } = {}) {
-  const sent = [];
+function startWorld(document, { origin = 'app://localhost', top = true, windowOrigin = 'app://localhost', posted = [] } = {}) {
+  const ctx = vm.createContext({
+    document,
+    Node: EventTarget,
+    Event,
+    CustomEvent,
+    self: { origin },
+    location: { href: `${origin}/index.html` },
+    webkit: { messageHandlers: { bridge: { postMessage: (text) => posted.push(JSON.parse(text)) } } },
+    addEventListener: (...args) => document.addEventListener(...args),
+  });
+  vm.runInContext(`globalThis.window = globalThis; globalThis.top = ${top ? 'globalThis' : '{}'};`, ctx);
+  vm.runInContext(`${worldSource.trim()}(${JSON.stringify({ handler: 'bridge', origin: windowOrigin, bridge: BRIDGE })});`, ctx);
+  return { posted, deliver: (text) => ctx.__rpcview_deliver(text) };
+}
+
+/**
+ * Boots the preload in a new context, with the real world script in another, started before
+ * or after the preload as `worldFirst` says. Returns the context, what was sent, and a way to
+ * deliver replies.
+ */
+function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'], worldFirst = false, console: pageConsole } = {}) {
   const reported = [];
   const document = new EventTarget();
   document.createElement = () => new EventTarget();
-  let port = null;
-  const startWorld = () => {
-    document.addEventListener(BRIDGE.port, (e) => {
-      if (port !== null) return;
-      port = e.relatedTarget;
-      port.addEventListener(BRIDGE.out, (ev) => sent.push(JSON.parse(ev.detail)));
-      port.dispatchEvent(new Event(BRIDGE.claimed));
-    });
-  };
-  if (worldFirst) startWorld();
+  let world = null;
+  // What the page handed off: every stamp, and the calls in them (log lines aside).
+  const stamps = [];
+  const sent = [];
+  const posted = { push: (stamp) => { stamps.push(stamp); const d = JSON.parse(stamp.detail); if (d.m) sent.push(d); } };
+  if (worldFirst) world = startWorld(document, { origin, top, posted });
   const ctx = vm.createContext({
     document,
     location: { origin },
@@ -46,19 +67,26 @@ function boot({ origin = 'app://localhost', top = true, methods = ['math.add', '
     setTimeout,
     clearTimeout,
     queueMicrotask,
+    console: pageConsole,
     reportError: (e) => reported.push(e),
   });
   vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
-  const config = { origin: 'app://localhost', bridge: BRIDGE, maxMessageBytes: 4 << 20, methods, notifications, events };
+  const config = { origin: 'app://localhost', bridge: BRIDGE, codes: CODES, maxMessageBytes: 4 << 20, methods, notifications, events };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
-  if (!worldFirst) {
-    startWorld();
-    document.dispatchEvent(new Event(BRIDGE.world));
-  }
+  if (!worldFirst) world = startWorld(document, { origin, top, posted });
   const messages = () => sent.flatMap((s) => s.m);
-  const deliver = (text) => port.dispatchEvent(new CustomEvent(BRIDGE.in, { detail: text }));
+  const deliver = (text) => world.deliver(text);
   const reply = (msgs, nonce = sent[0].n) => deliver(JSON.stringify({ n: nonce, m: msgs }));
-  return { ctx, api: ctx.api, sent, messages, reply, reported, document, port: () => port };
+  return { ctx, api: ctx.api, sent, stamps, messages, reply, reported, document, claimed: () => stamps.length > 0 || worldClaimed(document) };
+}
+
+/** Whether some world took a port (a port offered now would find no taker). */
+function worldClaimed(document) {
+  let taken = true;
+  const probe = new EventTarget();
+  probe.addEventListener(BRIDGE.claimed, () => { taken = false; });
+  document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: probe }));
+  return taken;
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -77,8 +105,7 @@ test('defines window.api non-writable, non-configurable and deeply frozen', () =
 
 test('hands its port to the world script whichever starts first, and to nobody after', async () => {
   for (const worldFirst of [true, false]) {
-    const { api, messages, document, port } = boot({ worldFirst });
-    assert.ok(port() !== null, `worldFirst=${worldFirst}`);
+    const { api, messages, document } = boot({ worldFirst });
     let leaked = null;
     document.addEventListener(BRIDGE.port, (e) => { leaked = e.relatedTarget; });
     document.dispatchEvent(new Event(BRIDGE.world)); // a page script asking for the port again
@@ -280,4 +307,79 @@ test('a message over the host limit is refused at once; big bursts leave in seve
   await tick();
   assert.deepEqual(sent.map((s) => s.m.length), [1, 2]);
   assert.equal(api.pendingCount(), 3);
+});
+
+test('the world script stamps each hand-off with its own frame, which a page cannot fake', async () => {
+  const { api, stamps } = boot();
+  api.invoke('math.add', [1, 2]);
+  await tick();
+  assert.equal(stamps.length, 1);
+  assert.equal(stamps[0].origin, 'app://localhost');
+  assert.equal(stamps[0].top, true);
+  assert.equal(stamps[0].href, 'app://localhost/index.html');
+  // A frame without the preload (a subframe, a foreign page) can offer a port of its own: its
+  // messages go out stamped with what it is, for the host to refuse.
+  const document = new EventTarget();
+  const world = startWorld(document, { origin: 'https://evil.example', top: false });
+  const port = new EventTarget();
+  document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: port }));
+  port.dispatchEvent(new CustomEvent(BRIDGE.out, { detail: '{"n":"x","m":[]}' }));
+  assert.deepEqual(
+    world.posted.map((s) => [s.origin, s.top]),
+    [['https://evil.example', false]],
+  );
+});
+
+test('the world script takes the first port only, and delivers only to the top frame of the window origin', () => {
+  for (const [origin, top, delivered] of [
+    ['app://localhost', true, 1],
+    ['app://localhost', false, 0],
+    ['https://evil.example', true, 0],
+  ]) {
+    const document = new EventTarget();
+    const world = startWorld(document, { origin, top });
+    const first = new EventTarget();
+    const second = new EventTarget();
+    const got = [];
+    first.addEventListener(BRIDGE.in, (e) => got.push(e.detail));
+    second.addEventListener(BRIDGE.in, (e) => got.push(`second:${e.detail}`));
+    document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: first }));
+    document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: second }));
+    world.deliver('{"n":"*","m":[]}');
+    assert.equal(got.length, delivered, `${origin} top=${top}`);
+    assert.ok(got.every((d) => !d.startsWith('second:')));
+  }
+});
+
+test('error codes come from the host config, not from the preload', async () => {
+  const document = new EventTarget();
+  document.createElement = () => new EventTarget();
+  const ctx = vm.createContext({ document, location: { origin: 'app://localhost' }, EventTarget, CustomEvent, MouseEvent: FakeMouseEvent, AbortSignal, setTimeout, clearTimeout, queueMicrotask });
+  vm.runInContext('globalThis.top = globalThis', ctx);
+  const codes = { ...CODES, METHOD_NOT_ALLOWED: -31999 };
+  const config = { origin: 'app://localhost', bridge: BRIDGE, codes, maxMessageBytes: 1 << 20, methods: [], notifications: [], events: [] };
+  vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
+  await assert.rejects(ctx.api.invoke('nope'), (e) => e.code === -31999);
+});
+
+test("console errors, warnings and CSP violations reach the host's log, capped", async () => {
+  const printed = [];
+  const pageConsole = { error: (...a) => printed.push(['error', ...a]), warn: (...a) => printed.push(['warn', ...a]), log: () => {} };
+  const { ctx, stamps, document } = boot({ console: pageConsole });
+  vm.runInContext('console.error("boom", { code: 7 }); console.warn("careful"); console.log("quiet")', ctx);
+  assert.equal(JSON.stringify(printed), JSON.stringify([['error', 'boom', { code: 7 }], ['warn', 'careful']]), 'the page console still prints');
+  const violation = new Event('securitypolicyviolation');
+  Object.assign(violation, { blockedURI: 'inline', violatedDirective: 'script-src', sourceFile: 'app://localhost/index.html', lineNumber: 3 });
+  document.dispatchEvent(violation);
+  const logs = stamps.map((s) => JSON.parse(s.detail).log).filter(Boolean);
+  assert.deepEqual(logs.slice(0, 2), [
+    { level: 'error', message: 'boom {"code":7}' },
+    { level: 'warn', message: 'careful' },
+  ]);
+  assert.match(logs[2].message, /Content-Security-Policy blocked an inline script or style \(script-src\)/);
+  assert.match(logs[2].message, /App::content_security_policy/);
+  vm.runInContext('for (let i = 0; i < 500; i++) console.error("flood " + i)', ctx);
+  const all = stamps.map((s) => JSON.parse(s.detail).log).filter(Boolean);
+  assert.equal(all.length, 200, 'a page that logs in a loop is capped');
+  assert.match(all[199].message, /further page logs are dropped/);
 });

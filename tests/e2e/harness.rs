@@ -5,9 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rpcview::app::{Assets, Window};
-use rpcview::rpc::Allow;
-use rpcview::{Api, App, AppHandle, Ctx, RpcError, Target};
+use rpcview::{Allow, Api, App, AppHandle, Assets, Ctx, RpcError, Target, Window};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,19 +16,19 @@ const TEST_CSP: &str =
 
 /// What the host saw, shared between the handlers and the driver.
 #[derive(Default)]
-pub struct Probe {
+pub(crate) struct Probe {
     reports: Mutex<Vec<Report>>,
     done: Mutex<Option<mpsc::Sender<Done>>>,
     /// Runs of `test.victim`, the method forbidden frames and foreign pages try to reach.
-    pub victim_runs: AtomicU64,
+    pub(crate) victim_runs: AtomicU64,
     /// `test.slow` handlers that ran to their end.
-    pub slow_completed: AtomicU64,
+    pub(crate) slow_completed: AtomicU64,
 }
 
 /// One check the page made.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Report {
+pub(crate) struct Report {
     name: String,
     ok: bool,
     #[serde(default)]
@@ -40,11 +38,11 @@ pub struct Report {
 /// The page is through a phase: `checks` is how many reports it sent in all.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Done {
-    pub phase: String,
-    pub checks: usize,
+pub(crate) struct Done {
+    pub(crate) phase: String,
+    pub(crate) checks: usize,
     #[serde(default)]
-    pub window: String,
+    pub(crate) window: String,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -89,7 +87,7 @@ struct HostStats {
 }
 
 /// The API every test page talks to.
-pub fn test_api(probe: Arc<Probe>) -> Api {
+pub(crate) fn test_api(probe: Arc<Probe>) -> Api {
     let (p1, p2, p3, p4, p5) = (
         probe.clone(),
         probe.clone(),
@@ -177,7 +175,7 @@ pub fn test_api(probe: Arc<Probe>) -> Api {
 }
 
 /// A window on test page `page` (a path under `tests/e2e/pages/`).
-pub fn window(label: &str, page: &str) -> Window {
+pub(crate) fn window(label: &str, page: &str) -> Window {
     Window::new(label)
         .url(&format!("app://localhost/{page}"))
         .allow_navigation("other://localhost")
@@ -185,18 +183,18 @@ pub fn window(label: &str, page: &str) -> Window {
 }
 
 /// The same window, limited to `allow`.
-pub fn window_allowing(label: &str, page: &str, allow: Allow) -> Window {
+pub(crate) fn window_allowing(label: &str, page: &str, allow: Allow) -> Window {
     window(label, page).allow(allow)
 }
 
 fn pages() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/pages")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/pages")
 }
 
 /// Drives one app: `driver` runs on its own thread with the handle and a receiver of the
 /// page's `test.done` calls, and returns the host-side verdict. The scenario fails if the
 /// driver fails, any page check failed, or the page made no checks at all.
-pub fn run(
+pub(crate) fn run(
     windows: Vec<Window>,
     driver: impl FnOnce(&AppHandle, &Arc<Probe>, &mpsc::Receiver<Done>) -> Result<(), String>
         + Send
@@ -245,7 +243,7 @@ pub fn run(
 }
 
 /// Waits for the page to finish `phase`, and checks it sent as many reports as it says.
-pub fn await_phase(
+pub(crate) fn await_phase(
     probe: &Probe,
     rx: &mpsc::Receiver<Done>,
     phase: &str,
@@ -274,7 +272,7 @@ pub fn await_phase(
 }
 
 /// Polls `cond` every 10 ms for up to `secs` seconds; returns whether it became true.
-pub fn wait_until(cond: impl Fn() -> bool, secs: u64) -> bool {
+pub(crate) fn wait_until(cond: impl Fn() -> bool, secs: u64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if cond() {
@@ -286,7 +284,7 @@ pub fn wait_until(cond: impl Fn() -> bool, secs: u64) -> bool {
 }
 
 /// `Err(what)` unless `cond`.
-pub fn ensure(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+pub(crate) fn ensure(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if cond {
         Ok(())
     } else {

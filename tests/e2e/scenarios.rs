@@ -2,13 +2,13 @@
 
 use std::sync::atomic::Ordering;
 
-use rpcview::rpc::Allow;
+use rpcview::Allow;
 
 use crate::harness::{await_phase, ensure, run, wait_until, window, window_allowing};
 
 type Scenario = (&'static str, fn() -> Result<(), String>);
 
-pub const ALL: &[Scenario] = &[
+pub(crate) const ALL: &[Scenario] = &[
     ("invoke_reaches_handlers_and_errors_reach_the_page", invoke),
     ("push_reaches_listeners_and_off_removes_them", push),
     ("window_api_is_frozen_and_survives_tampering", tamper),
@@ -20,6 +20,10 @@ pub const ALL: &[Scenario] = &[
     ),
     ("reload_drops_stale_replies_and_handlers_finish", reload),
     ("closing_a_window_drops_replies_and_handlers_finish", close),
+    (
+        "the_hello_example_greets_through_its_typescript_page",
+        hello,
+    ),
 ];
 
 fn invoke() -> Result<(), String> {
@@ -175,4 +179,73 @@ fn close() -> Result<(), String> {
             Ok(())
         },
     )
+}
+
+/// The minimal example as its users get it: its own embedded page (TypeScript compiled to
+/// `app.js`) and its own API, driven like a person would: type a name, submit the form.
+fn hello() -> Result<(), String> {
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::channel::<(String, String)>();
+    let tx = std::sync::Mutex::new(tx);
+    let tx = std::sync::Arc::new(tx);
+    // The example's API, plus one notification through which the test reads the page.
+    let api = hello::api().notification(
+        "test.seen",
+        move |_: rpcview::Ctx, (out, events): (String, String)| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.lock().unwrap().send((out, events));
+            }
+        },
+    );
+    let verdict = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let v = verdict.clone();
+    let code = hello::app(api)
+        .setup(move |h| {
+            let outcome = (|| {
+                // Once per document; the driver repeats it until the page answers, in case the
+                // first one ran before the page had loaded.
+                let drive = r#"
+                  if (!window.__driven) (function tryOnce() {
+                    window.__driven = true;
+                    if (!window.api || document.body?.dataset.ready !== 'true') return setTimeout(tryOnce, 50);
+                    document.getElementById('name').value = 'Ada';
+                    document.getElementById('greet').requestSubmit();
+                    const poll = setInterval(() => {
+                      const out = document.getElementById('out').textContent;
+                      const events = document.getElementById('events').textContent;
+                      if (out && events) {
+                        clearInterval(poll);
+                        window.api.notify('test.seen', [out, events]);
+                      }
+                    }, 50);
+                  })();"#;
+                let mut seen = None;
+                for _ in 0..30 {
+                    h.eval("main", drive);
+                    if let Ok(s) = rx.recv_timeout(std::time::Duration::from_secs(2)) {
+                        seen = Some(s);
+                        break;
+                    }
+                }
+                let (out, events) = seen.ok_or("the page never showed a greeting in 60 s")?;
+                ensure(out == "Hello, Ada!", || format!("the page shows {out:?}"))?;
+                ensure(events.contains("greeted: Hello, Ada! (#1)"), || {
+                    format!("the pushed event shows {events:?}")
+                })?;
+                // hello.greet, hello.log and test.seen ran.
+                ensure(
+                    wait_until(|| h.stats().handler_runs() >= 3, 10),
+                    || format!("{} handler runs", h.stats().handler_runs()),
+                )?;
+                ensure(h.stats().refused() == 0, || "messages were refused".into())
+            })();
+            *v.lock().unwrap() = Some(outcome);
+            h.exit(0);
+        })
+        .run()
+        .map_err(|e| e.to_string())?;
+    ensure(code == 0, || format!("the app exited with {code}"))?;
+    let outcome = verdict.lock().unwrap().take();
+    outcome.unwrap_or(Err("the driver did not finish".into()))
 }

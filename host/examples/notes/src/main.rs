@@ -1,0 +1,179 @@
+//! `rpcview-notes`: runs the notes demo (or your own `--web` folder against the demo API), or
+//! drives the demo through a tour and saves a screenshot.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use clap::Parser;
+use rpcview::{App, AppHandle, Assets, Ctx, RpcError, Window};
+use rpcview_notes::{self as demo, Store};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// The rpcview notes demo: a desktop webview whose page talks to Rust through schema-checked
+/// JSON-RPC 2.0.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
+    #[arg(long, value_name = "DIR")]
+    web: Option<PathBuf>,
+    /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
+    /// with --tour].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Drive the demo through every IPC pattern via the page, save a screenshot, and exit
+    /// (0 if every step passed).
+    #[arg(long)]
+    tour: bool,
+    /// Where --tour saves its screenshot.
+    #[arg(long, value_name = "PNG", default_value = "rpcview-tour.png")]
+    screenshot: PathBuf,
+}
+
+/// One step of the tour, as the page reports it.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TourStep {
+    /// What was shown.
+    step: String,
+    /// Whether it worked.
+    ok: bool,
+    /// What the page saw.
+    detail: String,
+}
+
+/// A note written straight to the folder, as another editor would.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct OutsideEdit {
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
+    id: String,
+    title: String,
+    body: String,
+}
+
+static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "rpcview=info,rpcview_notes=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    std::process::exit(match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rpcview-notes: {e}");
+            2
+        }
+    });
+}
+
+fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
+    let data = match (&cli.data, cli.tour) {
+        (Some(d), _) => d.clone(),
+        (None, true) => std::env::temp_dir().join(format!("rpcview-tour-{}", std::process::id())),
+        (None, false) => directories::ProjectDirs::from("", "", "rpcview")
+            .map(|p| p.data_dir().join("notes"))
+            .ok_or("no home folder to keep notes in; pass --data DIR")?,
+    };
+    let store = Store::open(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    println!("notes folder: {}", data.display());
+
+    let mut api = demo::api(store.clone());
+    let mut window = Window::new("main").title("rpcview notes");
+    if cli.tour {
+        window = window.url("app://localhost/index.html?tour");
+        let failures = Arc::new(Mutex::new(0u32));
+        let f = failures.clone();
+        let dir = data.clone();
+        let shot = cli.screenshot.clone();
+        api = api
+            .notification("tour.step", move |_: Ctx, s: TourStep| {
+                let f = f.clone();
+                async move {
+                    println!(
+                        "  {} {:<28} {}",
+                        if s.ok { "ok  " } else { "FAIL" },
+                        s.step,
+                        s.detail
+                    );
+                    if !s.ok {
+                        *f.lock().unwrap() += 1;
+                    }
+                }
+            })
+            .method("tour.edit_outside", move |_: Ctx, e: OutsideEdit| {
+                let path = dir.join(format!("{}.md", e.id));
+                async move {
+                    std::fs::write(&path, format!("{}\n{}", e.title, e.body))
+                        .map_err(|err| RpcError::internal(format!("{}: {err}", path.display())))?;
+                    Ok(path.display().to_string())
+                }
+            })
+            .notification("tour.finish", move |ctx: Ctx, _: ()| {
+                let (shot, failures) = (shot.clone(), failures.clone());
+                async move {
+                    let app = ctx
+                        .app()
+                        .expect("the tour runs in the app's window")
+                        .clone();
+                    // The screenshot waits for the UI thread: not on a handler's worker.
+                    std::thread::spawn(move || finish(&app, &shot, *failures.lock().unwrap()));
+                }
+            });
+        println!("tour: driving the demo page through every IPC pattern");
+    }
+
+    let assets = match &cli.web {
+        Some(dir) => Assets::dir(dir),
+        None => demo::assets(),
+    };
+    let app = App::new(api).assets(assets).window(window);
+    let (tour, shot) = (cli.tour, cli.screenshot.clone());
+    let app = app.setup(move |handle| {
+        match demo::watch(&store, handle.emitter()) {
+            Ok(w) => {
+                let _ = WATCHER.set(Mutex::new(Box::new(w)));
+            }
+            Err(e) => eprintln!("rpcview-notes: not watching {}: {e}", store.dir().display()),
+        }
+        if tour {
+            std::thread::sleep(Duration::from_secs(60));
+            println!("tour: the page did not finish within 60 s");
+            finish(&handle, &shot, 1);
+        }
+    });
+    let code = app.run()?;
+    if cli.tour && cli.data.is_none() {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    Ok(code)
+}
+
+/// Ends the tour: a screenshot, a summary, and the exit code.
+fn finish(handle: &AppHandle, shot: &std::path::Path, failures: u32) {
+    std::thread::sleep(Duration::from_millis(300)); // let the last render land
+    match handle.screenshot("main", shot) {
+        Ok(()) => println!("tour: screenshot saved to {}", shot.display()),
+        Err(e) => println!("tour: screenshot failed: {e}"),
+    }
+    let stats = handle.stats();
+    println!(
+        "tour: {} handler runs, {} in flight, {} refused; {}",
+        stats.handler_runs(),
+        stats.in_flight(),
+        stats.refused(),
+        if failures == 0 {
+            "every step passed".to_string()
+        } else {
+            format!("{failures} step(s) failed")
+        }
+    );
+    handle.exit(if failures == 0 { 0 } else { 1 });
+}

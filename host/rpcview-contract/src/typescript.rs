@@ -1,0 +1,758 @@
+//! TypeScript from an OpenRPC document, and nothing else (a team without Rust can regenerate
+//! from `schema/openrpc.json`).
+//!
+//! Three files come out:
+//! - `api.d.ts`: a type per component schema, `Methods` / `Notifications` / `Events` maps, and
+//!   `Api`, the exact type of `window.api`: `invoke` is overloaded per method, so a misspelled
+//!   method or wrong params fail to compile.
+//! - `client.js`: a small typed client as plain JavaScript (`client.notes.save({...})`), usable
+//!   without a build step.
+//! - `client.d.ts`: its declaration.
+//!
+//! The document is read once into a `Model` (TypeScript types already worked out); one
+//! function per file fills that file's template (`typescript/templates.rs`) from it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+mod templates;
+
+use templates::{fill, API_D_TS, CLIENT_D_TS, CLIENT_JS, HEADER};
+
+/// The generated files, by file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// `(file name, contents)`, in a fixed order.
+    pub files: Vec<(&'static str, String)>,
+}
+
+/// Why a document could not be turned into TypeScript.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TsError {
+    /// The document lacks something the generator needs.
+    #[error("not an OpenRPC document the generator understands: {0}")]
+    Document(String),
+    /// A method name the typed client cannot hold (`on`, `once`, `__proto__`).
+    #[error("'{0}' cannot be a method of the typed client ('on' and 'once' are its own, '__proto__' is special); rename it")]
+    Reserved(String),
+    /// Two methods would share one place in the typed client.
+    #[error("'{0}' is both a method and a group of methods ('{0}.…'); the typed client cannot hold both; rename one")]
+    Collision(String),
+}
+
+/// Generates `api.d.ts`, `client.js` and `client.d.ts` from `doc`.
+///
+/// # Errors
+/// The document is not OpenRPC as rpcview writes it, or two names collide in the client.
+///
+/// ```
+/// let doc = serde_json::json!({
+///     "openrpc": "1.3.2", "info": {"title": "t", "version": "1"},
+///     "methods": [{"name": "math.add", "paramStructure": "by-name",
+///         "params": [{"name": "a", "required": true, "schema": {"type": "integer"}}],
+///         "result": {"name": "result", "schema": {"type": "integer"}}}],
+///     "components": {"schemas": {}}
+/// });
+/// let out = rpcview_contract::typescript::generate(&doc).unwrap();
+/// let api = &out.files[0].1;
+/// assert!(api.contains(r#"invoke(method: "math.add", params: { a: number }, options?: InvokeOptions): Promise<number>;"#));
+/// ```
+pub fn generate(doc: &Value) -> Result<Generated, TsError> {
+    let model = Model::read(doc)?;
+    Ok(Generated {
+        files: vec![
+            ("api.d.ts", api_d_ts(&model)),
+            ("client.js", client_js(&model)),
+            ("client.d.ts", client_d_ts(&model)),
+        ],
+    })
+}
+
+/// `api.d.ts`: the component types, the `Methods` / `Notifications` / `Events` maps, and `Api`.
+fn api_d_ts(model: &Model<'_>) -> String {
+    let mut types = String::new();
+    for t in &model.types {
+        types.push_str(&jsdoc(t.description, ""));
+        let _ = writeln!(types, "export type {} = {};\n", t.name, t.ts);
+    }
+    let (mut methods, mut notifications, mut api) = (String::new(), String::new(), String::new());
+    for m in &model.methods {
+        let (key, params) = (quote(m.name), m.params.union());
+        match &m.result {
+            Some(result) => member(
+                &mut methods,
+                m.description,
+                &format!("{key}: {{ params: {params}; result: {result} }};"),
+            ),
+            None => member(
+                &mut notifications,
+                m.description,
+                &format!("{key}: {{ params: {params} }};"),
+            ),
+        }
+        member(&mut api, m.description, &m.signature());
+    }
+    let mut events = String::new();
+    for e in &model.events {
+        member(
+            &mut events,
+            e.description,
+            &format!("{}: {};", quote(e.name), e.ts),
+        );
+    }
+    let info = format!("// {} {}\n", model.title, model.version);
+    fill(
+        API_D_TS,
+        &[
+            ("HEADER", HEADER),
+            ("INFO", &info),
+            ("TYPES", &types),
+            ("METHODS", &methods),
+            ("NOTIFICATIONS", &notifications),
+            ("EVENTS", &events),
+            ("API", &api),
+        ],
+    )
+}
+
+/// `client.js`: `createClient`, whose object holds a function per method, grouped by dots.
+fn client_js(model: &Model<'_>) -> String {
+    let mut members = String::new();
+    model.client.write_js(&model.methods, &mut members, 2);
+    fill(CLIENT_JS, &[("HEADER", HEADER), ("MEMBERS", &members)])
+}
+
+/// `client.d.ts`: the declaration of `client.js`, typed from `api.d.ts`'s maps.
+fn client_d_ts(model: &Model<'_>) -> String {
+    let mut members = String::new();
+    model.client.write_d_ts(&model.methods, &mut members, 1);
+    fill(CLIENT_D_TS, &[("HEADER", HEADER), ("MEMBERS", &members)])
+}
+
+/// Appends a member of an interface: its doc comment, then `line`, indented one level.
+fn member(out: &mut String, description: Option<&str>, line: &str) {
+    out.push_str(&jsdoc(description, "  "));
+    let _ = writeln!(out, "  {line}");
+}
+
+/// What the three files are written from: the document, read once, with its schemas already
+/// turned into TypeScript types.
+struct Model<'a> {
+    /// `info.title` (default `API`).
+    title: &'a str,
+    /// `info.version` (default empty).
+    version: &'a str,
+    /// One per component schema, in the document's order.
+    types: Vec<NamedType<'a>>,
+    /// Methods and notifications, in the document's order.
+    methods: Vec<Method<'a>>,
+    /// The events the host pushes (`x-events`), in the document's order.
+    events: Vec<Event<'a>>,
+    /// The typed client: `methods` (by index) grouped by the dots in their names.
+    client: Tree,
+}
+
+impl<'a> Model<'a> {
+    /// Reads `doc`: the methods first (the first bad one, or the first name the client cannot
+    /// hold, is the error), then the events.
+    fn read(doc: &'a Value) -> Result<Self, TsError> {
+        let list = doc["methods"]
+            .as_array()
+            .ok_or_else(|| TsError::Document("no `methods` array".into()))?;
+        let mut methods = Vec::with_capacity(list.len());
+        let mut client = Tree::default();
+        for m in list {
+            let method = Method::read(m)?;
+            client.insert(method.name, methods.len())?;
+            methods.push(method);
+        }
+        let events = match doc["x-events"].as_array() {
+            Some(list) => list.iter().map(Event::read).collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        let types = match doc["components"]["schemas"].as_object() {
+            Some(schemas) => schemas.iter().map(NamedType::read).collect(),
+            None => Vec::new(),
+        };
+        Ok(Self {
+            title: doc["info"]["title"].as_str().unwrap_or("API"),
+            version: doc["info"]["version"].as_str().unwrap_or(""),
+            types,
+            methods,
+            events,
+            client,
+        })
+    }
+}
+
+/// A component schema as a TypeScript type alias.
+struct NamedType<'a> {
+    /// The alias: the schema's name as an identifier.
+    name: String,
+    description: Option<&'a str>,
+    /// The aliased type.
+    ts: String,
+}
+
+impl<'a> NamedType<'a> {
+    fn read((name, schema): (&'a String, &'a Value)) -> Self {
+        Self {
+            name: ident(name),
+            description: schema.get("description").and_then(Value::as_str),
+            ts: ts_type(schema, 0),
+        }
+    }
+}
+
+/// A method (it has a result) or a notification (it has none).
+struct Method<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    params: Params,
+    /// The result's TypeScript type; `None` for a notification.
+    result: Option<String>,
+}
+
+impl<'a> Method<'a> {
+    fn read(m: &'a Value) -> Result<Self, TsError> {
+        let name = m["name"]
+            .as_str()
+            .ok_or_else(|| TsError::Document("a method without a name".into()))?;
+        Ok(Self {
+            name,
+            description: m.get("description").and_then(Value::as_str),
+            params: Params::of(m)?,
+            result: m.get("result").map(|r| ts_type(&r["schema"], 1)),
+        })
+    }
+
+    /// Its overload in `Api`: `invoke(…)` for a method, `notify(…)` for a notification.
+    fn signature(&self) -> String {
+        let (key, arg) = (quote(self.name), self.params.argument());
+        match &self.result {
+            Some(result) => {
+                format!("invoke(method: {key}, {arg}, options?: InvokeOptions): Promise<{result}>;")
+            }
+            None => format!("notify(method: {key}, {arg}): void;"),
+        }
+    }
+
+    /// Its declaration in `client.d.ts`, as the member `key` of a group indented by `pad`.
+    fn d_ts_member(&self, key: &str, pad: &str) -> String {
+        let q = quote(self.name);
+        let params = if self.params.list.is_empty() {
+            String::new()
+        } else {
+            let opt = if self.params.optional() { "?" } else { "" };
+            let map = if self.result.is_some() {
+                "Methods"
+            } else {
+                "Notifications"
+            };
+            format!("params{opt}: {map}[{q}][\"params\"]")
+        };
+        let mut s = jsdoc(self.description, pad);
+        let key = prop_name(key);
+        if self.result.is_some() {
+            let sep = if params.is_empty() { "" } else { ", " };
+            let _ = writeln!(
+                s,
+                "{pad}{key}({params}{sep}options?: InvokeOptions): Promise<Methods[{q}][\"result\"]>;"
+            );
+        } else {
+            let _ = writeln!(s, "{pad}{key}({params}): void;");
+        }
+        s
+    }
+
+    /// Its entry in `client.js`, as the member `key` of a group indented by `pad`.
+    fn js_member(&self, key: &str, pad: &str) -> String {
+        let f = match (&self.result, self.params.list.is_empty()) {
+            (Some(_), false) => "call",
+            (Some(_), true) => "call0",
+            (None, false) => "send",
+            (None, true) => "send0",
+        };
+        format!("{pad}{}: {f}({}),\n", prop_name(key), quote(self.name))
+    }
+}
+
+/// An event the host pushes, with its payload's TypeScript type.
+struct Event<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    ts: String,
+}
+
+impl<'a> Event<'a> {
+    fn read(e: &'a Value) -> Result<Self, TsError> {
+        Ok(Self {
+            name: e["name"]
+                .as_str()
+                .ok_or_else(|| TsError::Document("an event without a name".into()))?,
+            description: e.get("description").and_then(Value::as_str),
+            ts: ts_type(&e["schema"], 1),
+        })
+    }
+}
+
+/// A method's params, read off its ContentDescriptors.
+struct Params {
+    structure: String,
+    list: Vec<Param>,
+}
+
+/// One param: its name, TypeScript type, and whether it must be given or is variadic.
+struct Param {
+    name: String,
+    ts: String,
+    required: bool,
+    rest: bool,
+}
+
+impl Params {
+    fn of(method: &Value) -> Result<Self, TsError> {
+        let structure = method["paramStructure"]
+            .as_str()
+            .unwrap_or("either")
+            .to_owned();
+        let list = method["params"]
+            .as_array()
+            .ok_or_else(|| {
+                TsError::Document(format!("method {} has no `params` array", method["name"]))
+            })?
+            .iter()
+            .map(|d| Param {
+                name: d["name"].as_str().unwrap_or("arg").to_owned(),
+                ts: ts_type(&d["schema"], 2),
+                required: d["required"].as_bool().unwrap_or(false),
+                rest: d["x-rest"].as_bool().unwrap_or(false),
+            })
+            .collect();
+        Ok(Self { structure, list })
+    }
+
+    fn by_name(&self) -> String {
+        let mut s = String::from("{ ");
+        for (i, p) in self.list.iter().enumerate() {
+            let _ = write!(
+                s,
+                "{}{}{}: {}",
+                if i > 0 { "; " } else { "" },
+                prop_name(&p.name),
+                if p.required { "" } else { "?" },
+                p.ts
+            );
+        }
+        s.push_str(" }");
+        s
+    }
+
+    fn by_position(&self) -> String {
+        let parts: Vec<String> = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let label = ident(&p.name);
+                if p.rest {
+                    format!("...{label}: {}[]", paren(&p.ts))
+                } else {
+                    // An element may be optional only when every later one is too.
+                    let optional = !p.required && self.list[i..].iter().all(|p| !p.required);
+                    format!("{label}{}: {}", if optional { "?" } else { "" }, p.ts)
+                }
+            })
+            .collect();
+        format!("[{}]", parts.join(", "))
+    }
+
+    /// Every form the params may take.
+    fn union(&self) -> String {
+        if self.list.is_empty() {
+            return "[] | Record<string, never>".into();
+        }
+        match self.structure.as_str() {
+            "by-name" => self.by_name(),
+            "by-position" => self.by_position(),
+            _ => format!("{} | {}", self.by_name(), self.by_position()),
+        }
+    }
+
+    fn optional(&self) -> bool {
+        self.list.iter().all(|p| !p.required)
+    }
+
+    /// The `params` argument of `invoke` / `notify`.
+    fn argument(&self) -> String {
+        format!(
+            "params{}: {}",
+            if self.optional() { "?" } else { "" },
+            self.union()
+        )
+    }
+}
+
+/// The typed client's shape: methods (indexes into [`Model::methods`]) by the last part of
+/// their names, inside groups named by the parts before.
+#[derive(Default)]
+struct Tree {
+    leaves: BTreeMap<String, usize>,
+    groups: BTreeMap<String, Tree>,
+}
+
+impl Tree {
+    fn insert(&mut self, path: &str, leaf: usize) -> Result<(), TsError> {
+        let parts: Vec<&str> = path.split('.').collect();
+        if matches!(parts.as_slice(), ["on"] | ["once"]) || parts.contains(&"__proto__") {
+            return Err(TsError::Reserved(path.into()));
+        }
+        self.insert_at(path, &parts, leaf)
+    }
+
+    fn insert_at(&mut self, full: &str, parts: &[&str], leaf: usize) -> Result<(), TsError> {
+        match parts {
+            [last] => {
+                if self.groups.contains_key(*last) {
+                    return Err(TsError::Collision(full.into()));
+                }
+                self.leaves.insert((*last).into(), leaf);
+                Ok(())
+            }
+            [first, rest @ ..] => {
+                if self.leaves.contains_key(*first) {
+                    return Err(TsError::Collision(
+                        full.rsplit_once('.').map_or(full, |p| p.0).into(),
+                    ));
+                }
+                self.groups
+                    .entry((*first).into())
+                    .or_default()
+                    .insert_at(full, rest, leaf)
+            }
+            [] => Err(TsError::Document("an empty method name".into())),
+        }
+    }
+
+    fn write_d_ts(&self, methods: &[Method<'_>], out: &mut String, depth: usize) {
+        let pad = "  ".repeat(depth);
+        for (key, group) in &self.groups {
+            let _ = writeln!(out, "{pad}readonly {}: {{", prop_name(key));
+            group.write_d_ts(methods, out, depth + 1);
+            let _ = writeln!(out, "{pad}}};");
+        }
+        for (key, &leaf) in &self.leaves {
+            out.push_str(&methods[leaf].d_ts_member(key, &pad));
+        }
+    }
+
+    fn write_js(&self, methods: &[Method<'_>], out: &mut String, depth: usize) {
+        let pad = "  ".repeat(depth);
+        for (key, group) in &self.groups {
+            let _ = writeln!(out, "{pad}{}: Object.freeze({{", prop_name(key));
+            group.write_js(methods, out, depth + 1);
+            let _ = writeln!(out, "{pad}}}),");
+        }
+        for (key, &leaf) in &self.leaves {
+            out.push_str(&methods[leaf].js_member(key, &pad));
+        }
+    }
+}
+
+/// The TypeScript type of a (draft-07, schemars-style) JSON Schema. `depth` indents objects.
+pub(crate) fn ts_type(schema: &Value, depth: usize) -> String {
+    let o = match schema {
+        Value::Bool(true) => return "unknown".into(),
+        Value::Bool(false) => return "never".into(),
+        Value::Object(o) => o,
+        _ => return "unknown".into(),
+    };
+    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+        return ident(r.rsplit('/').next().unwrap_or(r));
+    }
+    if let Some(c) = o.get("const") {
+        return c.to_string();
+    }
+    if let Some(e) = o.get("enum").and_then(Value::as_array) {
+        return e
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(list) = o.get(key).and_then(Value::as_array) {
+            let mut alts: Vec<String> = Vec::new();
+            for s in list {
+                let t = ts_type(s, depth);
+                if !alts.contains(&t) {
+                    alts.push(t);
+                }
+            }
+            let union = alts
+                .iter()
+                .map(|t| paren(t))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            return with_siblings(o, union, depth, key);
+        }
+    }
+    if let Some(list) = o.get("allOf").and_then(Value::as_array) {
+        let parts: Vec<String> = list.iter().map(|s| paren(&ts_type(s, depth))).collect();
+        return with_siblings(o, parts.join(" & "), depth, "allOf");
+    }
+    let types: Vec<&str> = match o.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ if o.contains_key("properties") || o.contains_key("additionalProperties") => {
+            vec!["object"]
+        }
+        _ if o.contains_key("items") => vec!["array"],
+        _ => return "unknown".into(),
+    };
+    let parts: Vec<String> = types
+        .iter()
+        .map(|t| match *t {
+            "string" => "string".into(),
+            "integer" | "number" => "number".into(),
+            "boolean" => "boolean".into(),
+            "null" => "null".into(),
+            "array" => array_type(o, depth),
+            "object" => object_type(o, depth),
+            _ => "unknown".into(),
+        })
+        .collect();
+    parts.join(" | ")
+}
+
+/// A union with sibling object keywords (an internally tagged enum's shared properties).
+fn with_siblings(
+    o: &serde_json::Map<String, Value>,
+    combined: String,
+    depth: usize,
+    _key: &str,
+) -> String {
+    if o.contains_key("properties") {
+        format!("{} & ({combined})", object_type(o, depth))
+    } else {
+        combined
+    }
+}
+
+fn array_type(o: &serde_json::Map<String, Value>, depth: usize) -> String {
+    match o.get("items") {
+        Some(Value::Array(items)) => {
+            let min = o
+                .get("minItems")
+                .and_then(Value::as_u64)
+                .unwrap_or(items.len() as u64) as usize;
+            let parts: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}{}", ts_type(s, depth), if i >= min { "?" } else { "" }))
+                .collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Some(item) => format!("{}[]", paren(&ts_type(item, depth))),
+        None => "unknown[]".into(),
+    }
+}
+
+fn object_type(o: &serde_json::Map<String, Value>, depth: usize) -> String {
+    let required: Vec<&str> = o
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let extra = match o.get("additionalProperties") {
+        Some(Value::Bool(false)) => None,
+        Some(s @ Value::Object(_)) => Some(ts_type(s, depth + 1)),
+        _ => Some("unknown".to_string()),
+    };
+    let props = match o.get("properties").and_then(Value::as_object) {
+        Some(p) if !p.is_empty() => p,
+        _ => {
+            return format!(
+                "{{ [key: string]: {} }}",
+                extra.unwrap_or_else(|| "never".into())
+            )
+        }
+    };
+    let pad = "  ".repeat(depth + 1);
+    let mut s = String::from("{\n");
+    if let Some(Value::Object(_)) = o.get("additionalProperties") {
+        // Extra keys (a flattened map) next to typed fields: typed as unknown, which every
+        // field's type fits.
+        let _ = writeln!(s, "{pad}[key: string]: unknown;");
+    }
+    for (name, schema) in props {
+        s.push_str(&jsdoc(
+            schema.get("description").and_then(Value::as_str),
+            &pad,
+        ));
+        let opt = if required.contains(&name.as_str()) {
+            ""
+        } else {
+            "?"
+        };
+        let _ = writeln!(
+            s,
+            "{pad}{}{opt}: {};",
+            prop_name(name),
+            ts_type(schema, depth + 1)
+        );
+    }
+    let _ = write!(s, "{}}}", "  ".repeat(depth));
+    s
+}
+
+fn paren(t: &str) -> String {
+    if t.contains(" | ") || t.contains(" & ") {
+        format!("({t})")
+    } else {
+        t.to_owned()
+    }
+}
+
+fn jsdoc(text: Option<&str>, pad: &str) -> String {
+    match text {
+        None => String::new(),
+        Some(t) if !t.contains('\n') => format!("{pad}/** {} */\n", t.replace("*/", "*\\/")),
+        Some(t) => {
+            let mut s = format!("{pad}/**\n");
+            for line in t.lines() {
+                let _ = writeln!(s, "{pad} * {}", line.replace("*/", "*\\/")).map(|_| ());
+            }
+            s.push_str(&format!("{pad} */\n"));
+            s.replace(" * \n", " *\n")
+        }
+    }
+}
+
+/// A valid TypeScript identifier for a schema or param name.
+fn ident(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}
+
+fn is_ident(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+fn prop_name(name: &str) -> String {
+    if is_ident(name) {
+        name.to_owned()
+    } else {
+        quote(name)
+    }
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ts_type;
+    use serde_json::json;
+
+    macro_rules! case {
+        ($name:ident, $schema:expr, $want:expr) => {
+            #[test]
+            fn $name() {
+                assert_eq!(ts_type(&$schema, 0), $want);
+            }
+        };
+    }
+    case!(string, json!({"type": "string"}), "string");
+    case!(
+        nullable,
+        json!({"type": ["string", "null"]}),
+        "string | null"
+    );
+    case!(
+        integer,
+        json!({"type": "integer", "format": "int64"}),
+        "number"
+    );
+    case!(
+        string_enum,
+        json!({"type": "string", "enum": ["a", "b"]}),
+        "\"a\" | \"b\""
+    );
+    case!(
+        reference,
+        json!({"$ref": "#/components/schemas/Note"}),
+        "Note"
+    );
+    case!(
+        option_of_struct,
+        json!({"anyOf": [{"$ref": "#/components/schemas/Note"}, {"type": "null"}]}),
+        "Note | null"
+    );
+    case!(
+        vec,
+        json!({"type": "array", "items": {"type": "boolean"}}),
+        "boolean[]"
+    );
+    case!(
+        vec_of_union,
+        json!({"type": "array", "items": {"type": ["string", "null"]}}),
+        "(string | null)[]"
+    );
+    case!(
+        tuple,
+        json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "minItems": 2}),
+        "[string, number]"
+    );
+    case!(
+        map,
+        json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+        "{ [key: string]: number }"
+    );
+    case!(unit, json!({"type": "null"}), "null");
+    case!(anything, json!(true), "unknown");
+    case!(
+        object,
+        json!({"type": "object", "properties": {"a": {"type": "string"}, "b-c": {"type": "integer"}}, "required": ["a"]}),
+        "{\n  a: string;\n  \"b-c\"?: number;\n}"
+    );
+
+    case!(
+        flattened_map,
+        json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}, "required": ["a"]}),
+        "{\n  [key: string]: unknown;\n  a: string;\n}"
+    );
+
+    #[test]
+    fn reserved_client_names_are_refused() {
+        for name in ["on", "once", "a.__proto__"] {
+            let doc = json!({"methods": [{"name": name, "params": [], "result": {"name": "r", "schema": true}}]});
+            assert_eq!(
+                super::generate(&doc).unwrap_err(),
+                super::TsError::Reserved(name.into())
+            );
+        }
+        let ok = json!({"methods": [{"name": "notes.on", "params": [], "result": {"name": "r", "schema": true}}]});
+        assert!(super::generate(&ok).is_ok());
+    }
+}

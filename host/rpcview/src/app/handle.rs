@@ -1,0 +1,136 @@
+//! [`AppHandle`]: what code off the UI thread (handlers, watchers, tests) may ask of a
+//! running app.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use tao::event_loop::EventLoopProxy;
+
+use super::Window;
+use crate::rpc::{Ctx, Emitter, Router, Stats, Target};
+
+/// Requests to the UI thread.
+pub(crate) enum UserEvent {
+    /// A reply for the page `nonce` in `window`, from calls received in `generation`.
+    Deliver {
+        window: String,
+        generation: u64,
+        nonce: String,
+        text: String,
+    },
+    /// An event for every window in `target` that may receive `event`.
+    Push {
+        target: Target,
+        event: String,
+        text: String,
+    },
+    Eval {
+        window: String,
+        js: String,
+    },
+    Reload(String),
+    Open(Box<Window>),
+    Close(String),
+    Screenshot {
+        window: String,
+        path: PathBuf,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+    Exit(i32),
+}
+
+/// A handle to a running [`App`](super::App): cheap to clone, usable from any thread. A
+/// handler reaches it with [`Ctx::app`].
+///
+/// ```no_run
+/// use rpcview::{Api, App, Ctx, RpcError, Window};
+/// async fn quit(ctx: Ctx, code: i32) -> Result<(), RpcError> {
+///     ctx.app().expect("called from a window").exit(code);
+///     Ok(())
+/// }
+/// App::new(Api::new().method("app.quit", quit)).window(Window::new("main")).run().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct AppHandle {
+    pub(crate) proxy: EventLoopProxy<UserEvent>,
+    pub(crate) router: Router,
+}
+
+impl std::fmt::Debug for AppHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppHandle")
+            .field("router", &self.router)
+            .finish()
+    }
+}
+
+impl Ctx {
+    /// The app whose window made this call; `None` when the call did not come through an
+    /// [`App`](super::App) (an [`Endpoint`](crate::Endpoint) driven directly, as in tests).
+    pub fn app(&self) -> Option<&AppHandle> {
+        self.extension::<AppHandle>()
+    }
+}
+
+impl AppHandle {
+    /// Opens another window while the app runs. A window whose label is taken is not opened
+    /// (an error is logged).
+    pub fn open_window(&self, window: Window) {
+        self.send(UserEvent::Open(Box::new(window)));
+    }
+
+    /// Pushes events to pages.
+    pub fn emitter(&self) -> Emitter {
+        self.router.emitter()
+    }
+
+    /// Counters: handler runs, calls in flight, refused messages.
+    pub fn stats(&self) -> &std::sync::Arc<Stats> {
+        self.router.stats()
+    }
+
+    /// Ends the event loop; [`App::run`](super::App::run) returns `code` once handlers still
+    /// in flight have finished.
+    pub fn exit(&self, code: i32) {
+        self.send(UserEvent::Exit(code));
+    }
+
+    /// Runs `js` in the page of `window` (its main world). For tours and tests.
+    pub fn eval(&self, window: &str, js: &str) {
+        self.send(UserEvent::Eval {
+            window: window.into(),
+            js: js.into(),
+        });
+    }
+
+    /// Reloads the page of `window`.
+    pub fn reload(&self, window: &str) {
+        self.send(UserEvent::Reload(window.into()));
+    }
+
+    /// Closes `window`.
+    pub fn close(&self, window: &str) {
+        self.send(UserEvent::Close(window.into()));
+    }
+
+    /// Saves a PNG of what `window` shows and waits for it (call it off the UI thread).
+    ///
+    /// # Errors
+    /// The window does not exist, or WebKit or the file system failed.
+    pub fn screenshot(&self, window: &str, path: impl Into<PathBuf>) -> Result<(), String> {
+        let (done, wait) = mpsc::channel();
+        self.send(UserEvent::Screenshot {
+            window: window.into(),
+            path: path.into(),
+            done,
+        });
+        wait.recv()
+            .map_err(|_| "the app stopped before the screenshot was taken".to_string())?
+    }
+
+    pub(crate) fn send(&self, event: UserEvent) {
+        if self.proxy.send_event(event).is_err() {
+            tracing::debug!("the event loop has ended; request dropped");
+        }
+    }
+}

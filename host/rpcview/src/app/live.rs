@@ -1,0 +1,154 @@
+//! One open window on the UI thread: its tao window, its wry webview, its endpoint, and the
+//! replies waiting for the end of the event-loop turn.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use tao::dpi::LogicalSize;
+use tao::event_loop::EventLoopWindowTarget;
+use tao::platform::unix::WindowExtUnix;
+use tao::window::WindowBuilder;
+use wry::{PageLoadEvent, WebViewBuilder, WebViewBuilderExtUnix, WebViewExtUnix};
+
+use super::glue::Glue;
+use super::handle::{AppHandle, UserEvent};
+use super::{AppError, Assets, Window};
+use crate::bridge::{self, PreloadConfig};
+use crate::rpc::{CallSite, Endpoint, Router};
+
+/// What every window of an app shares.
+pub(crate) struct Host {
+    pub(crate) router: Router,
+    pub(crate) schemes: Arc<Vec<(String, Assets)>>,
+    pub(crate) csp: Arc<str>,
+    pub(crate) handle: AppHandle,
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+/// One open window.
+pub(crate) struct Live {
+    pub(crate) label: String,
+    pub(crate) window: tao::window::Window,
+    pub(crate) webview: wry::WebView,
+    pub(crate) endpoint: Endpoint,
+    /// Bumped when the page starts loading anew; replies to older pages are dropped.
+    pub(crate) generation: Rc<Cell<u64>>,
+    /// Replies and pushes waiting for the end of this loop turn: `(nonce, text)`.
+    pub(crate) outbox: Vec<(String, String)>,
+}
+
+impl Live {
+    /// Opens the window `spec` describes, its webview, and the bridge to its page.
+    pub(crate) fn open(
+        target: &EventLoopWindowTarget<UserEvent>,
+        spec: &Window,
+        host: &Host,
+    ) -> Result<Self, AppError> {
+        let fail = |reason: String| AppError::Window {
+            label: spec.label.clone(),
+            reason,
+        };
+        let window = WindowBuilder::new()
+            .with_title(&spec.title)
+            .with_inner_size(LogicalSize::new(spec.size.0, spec.size.1))
+            .build(target)
+            .map_err(|e| fail(e.to_string()))?;
+        let generation = Rc::new(Cell::new(0u64));
+        let vbox = window
+            .default_vbox()
+            .ok_or_else(|| fail("tao gave no GTK container".into()))?;
+        let webview = webview(spec, host, &generation)
+            .build_gtk(vbox)
+            .map_err(|e| fail(e.to_string()))?;
+
+        let origin = spec.origin();
+        let endpoint = Endpoint::new(
+            &host.router,
+            CallSite::new(&spec.label, &origin),
+            spec.allow.clone(),
+        )
+        .with_extension(host.handle.clone());
+        let glue = Glue {
+            label: spec.label.clone(),
+            origin: origin.clone(),
+            endpoint: endpoint.clone(),
+            generation: generation.clone(),
+            runtime: host.runtime.clone(),
+            proxy: host.handle.proxy.clone(),
+        };
+        bridge::webkitgtk::attach(&webview.webview(), &origin, move |stamped| {
+            glue.on_message(&stamped)
+        });
+        webview
+            .load_url(&spec.url)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Live {
+            label: spec.label.clone(),
+            window,
+            webview,
+            endpoint,
+            generation,
+            outbox: Vec::new(),
+        })
+    }
+
+    /// Delivers everything waiting, one script per page nonce.
+    pub(crate) fn flush(&mut self) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let mut by_nonce: Vec<(String, Vec<String>)> = Vec::new();
+        for (nonce, text) in self.outbox.drain(..) {
+            match by_nonce.iter_mut().find(|(n, _)| *n == nonce) {
+                Some((_, texts)) => texts.push(text),
+                None => by_nonce.push((nonce, vec![text])),
+            }
+        }
+        let wv = self.webview.webview();
+        for (nonce, texts) in by_nonce {
+            bridge::webkitgtk::deliver(&wv, &bridge::delivery(&nonce, &texts));
+        }
+    }
+}
+
+/// The webview of `spec`: its preload, its assets, and what it may navigate to.
+fn webview<'a>(spec: &Window, host: &Host, generation: &Rc<Cell<u64>>) -> WebViewBuilder<'a> {
+    let names = host.router.allowed_names(&spec.allow);
+    let preload = PreloadConfig {
+        origin: spec.origin(),
+        bridge: Default::default(),
+        codes: Default::default(),
+        max_message_bytes: host.router.limits().max_message_bytes,
+        methods: names.methods.into_iter().collect(),
+        notifications: names.notifications.into_iter().collect(),
+        events: names.events.into_iter().collect(),
+    };
+    let mut builder = WebViewBuilder::new()
+        .with_initialization_script_for_main_only(preload.script(), true)
+        .with_devtools(cfg!(debug_assertions));
+    for (scheme, assets) in host.schemes.iter() {
+        let (assets, csp) = (assets.clone(), host.csp.clone());
+        builder =
+            builder.with_custom_protocol(scheme.clone(), move |_, req| assets.respond(&req, &csp));
+    }
+    let nav_spec = spec.clone();
+    let generation = generation.clone();
+    builder
+        .with_navigation_handler(move |url| {
+            let ok = nav_spec.may_navigate(&url);
+            if !ok {
+                tracing::warn!(window = %nav_spec.label, %url, "navigation refused: not the window's origin; allow it with Window::allow_navigation");
+            }
+            ok
+        })
+        .with_new_window_req_handler(|url, _| {
+            tracing::warn!(%url, "new window refused; open windows from Rust with AppHandle::open_window");
+            wry::NewWindowResponse::Deny
+        })
+        .with_on_page_load_handler(move |event, _url| {
+            if let PageLoadEvent::Started = event {
+                generation.set(generation.get() + 1);
+            }
+        })
+}

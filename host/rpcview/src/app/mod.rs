@@ -1,0 +1,359 @@
+//! Windows: the [`App`] builder, its event loop, and the assets each page is served from.
+//!
+//! The UI thread owns every window and webview; handlers run on a tokio runtime and hand
+//! their replies back through the event loop, which delivers all replies that are ready for a
+//! window in one script per loop turn.
+//!
+//! - `window.rs`: [`Window`], what one window shows and may do;
+//! - `live.rs`: an open window: its tao window and wry webview;
+//! - `glue.rs`: the bridge between a webview and its window's [`Endpoint`](crate::Endpoint);
+//! - `handle.rs`: [`AppHandle`], what other threads (and handlers) may ask of the app;
+//! - `assets.rs`: [`Assets`], the files a page is served from.
+
+mod assets;
+mod glue;
+mod handle;
+mod live;
+mod window;
+
+pub use assets::{Assets, DEFAULT_CSP};
+pub use handle::AppHandle;
+pub use window::Window;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tao::event::{Event, WindowEvent};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopWindowTarget};
+use tao::platform::run_return::EventLoopExtRunReturn;
+use wry::WebViewExtUnix;
+
+use crate::bridge;
+use crate::rpc::{Api, BuildError, Target};
+use handle::UserEvent;
+use live::{Host, Live};
+
+/// Why the app did not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The API table is wrong (see [`BuildError`]).
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// Two windows share a label.
+    #[error("two windows are labelled '{0}'; labels name windows in events and must differ")]
+    DuplicateWindow(String),
+    /// No window was added.
+    #[error("the app has no window; add one with .window(Window::new(\"main\"))")]
+    NoWindow,
+    /// GTK could not start (no display?).
+    #[error("the window system did not start: {0}; with no display, run under `xvfb-run -a`")]
+    Display(String),
+    /// The tokio runtime could not be built.
+    #[error("the tokio runtime did not start: {0}; or bring your own with App::runtime")]
+    Runtime(String),
+    /// The window or webview could not be created.
+    #[error("window '{label}' could not be created: {reason}")]
+    Window {
+        /// The window.
+        label: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+type Setup = Box<dyn FnOnce(AppHandle) + Send>;
+
+/// A desktop app: an [`Api`], windows, and where their pages come from.
+///
+/// # Example
+/// ```no_run
+/// use rpcview::{Api, App, Assets, Ctx, RpcError, Window};
+/// # /*
+/// rpcview::embed!(Web, "web");
+/// # */ rpcview::embed!(Web, "src/bridge/js");
+/// async fn hello(_: Ctx, (name,): (String,)) -> Result<String, RpcError> { Ok(format!("hello {name}")) }
+/// let code = App::new(Api::new().method("hello", hello))
+///     .assets(Assets::embedded::<Web>())
+///     .window(Window::new("main").title("Hello"))
+///     .run()
+///     .unwrap();
+/// std::process::exit(code);
+/// ```
+pub struct App {
+    api: Api,
+    windows: Vec<Window>,
+    schemes: Vec<(String, Assets)>,
+    csp: String,
+    setup: Vec<Setup>,
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("api", &self.api)
+            .field("windows", &self.windows)
+            .field("schemes", &self.schemes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app serving `api`, with no window and no assets yet.
+    pub fn new(api: Api) -> Self {
+        Self {
+            api,
+            windows: Vec::new(),
+            schemes: Vec::new(),
+            csp: DEFAULT_CSP.into(),
+            setup: Vec::new(),
+            runtime: None,
+        }
+    }
+
+    /// Adds a window, opened when the app runs.
+    pub fn window(mut self, window: Window) -> Self {
+        self.windows.push(window);
+        self
+    }
+
+    /// Serves `assets` at `app://localhost/`, the origin a [`Window`] shows by default.
+    pub fn assets(self, assets: Assets) -> Self {
+        self.serve("app", assets)
+    }
+
+    /// Serves `assets` at `scheme://localhost/` (replacing what that scheme served).
+    pub fn serve(mut self, scheme: &str, assets: Assets) -> Self {
+        self.schemes.retain(|(s, _)| s != scheme);
+        self.schemes.push((scheme.into(), assets));
+        self
+    }
+
+    /// Replaces the Content-Security-Policy sent with every asset. Default: [`DEFAULT_CSP`].
+    /// Violations are reported in the host's log.
+    pub fn content_security_policy(mut self, csp: &str) -> Self {
+        self.csp = csp.into();
+        self
+    }
+
+    /// Runs handlers on this tokio runtime instead of one the app builds (a multi-threaded
+    /// runtime with tokio's defaults). The app does not shut it down.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Window};
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// App::new(Api::new()).runtime(rt.handle().clone()).window(Window::new("main")).run().unwrap();
+    /// ```
+    pub fn runtime(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.runtime = Some(handle);
+        self
+    }
+
+    /// Runs `f` with a handle, on a thread of its own, once the windows exist (start a
+    /// watcher, drive a tour).
+    pub fn setup(mut self, f: impl FnOnce(AppHandle) + Send + 'static) -> Self {
+        self.setup.push(Box::new(f));
+        self
+    }
+
+    /// Opens the windows and runs until [`AppHandle::exit`] or the last window closes.
+    /// Returns the exit code, after handlers still in flight have finished (up to 10 s).
+    ///
+    /// # Errors
+    /// The API or window list is wrong, or the window system did not start.
+    pub fn run(self) -> Result<i32, AppError> {
+        self.warn_unserved();
+        let router = self.api.build()?;
+        if self.windows.is_empty() {
+            return Err(AppError::NoWindow);
+        }
+        for (i, w) in self.windows.iter().enumerate() {
+            if self.windows[..i].iter().any(|o| o.label == w.label) {
+                return Err(AppError::DuplicateWindow(w.label.clone()));
+            }
+        }
+        gtk::init().map_err(|e| AppError::Display(e.to_string()))?;
+        let owned = match self.runtime {
+            Some(_) => None,
+            None => Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .thread_name("rpcview-handler")
+                    .enable_all()
+                    .build()
+                    .map_err(|e| AppError::Runtime(e.to_string()))?,
+            ),
+        };
+        let runtime = self
+            .runtime
+            .clone()
+            .or_else(|| owned.as_ref().map(|rt| rt.handle().clone()))
+            .expect("a runtime was given or built");
+
+        let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+        let handle = AppHandle {
+            proxy: event_loop.create_proxy(),
+            router: router.clone(),
+        };
+        let proxy = handle.proxy.clone();
+        router
+            .emitter()
+            .set_sink(Arc::new(move |target, event, text| {
+                let event = event.to_owned();
+                let _ = proxy.send_event(UserEvent::Push {
+                    target,
+                    event,
+                    text,
+                });
+            }));
+        let host = Host {
+            router: router.clone(),
+            schemes: Arc::new(self.schemes),
+            csp: self.csp.into(),
+            handle: handle.clone(),
+            runtime,
+        };
+        let mut live: HashMap<String, Live> = HashMap::new();
+        for spec in &self.windows {
+            live.insert(spec.label.clone(), Live::open(&event_loop, spec, &host)?);
+        }
+        for f in self.setup {
+            let h = handle.clone();
+            std::thread::spawn(move || f(h));
+        }
+
+        let mut code = 0;
+        event_loop.run_return(|event, target, flow| {
+            *flow = ControlFlow::Wait;
+            if let Some(exit) = on_event(event, target, &host, &mut live) {
+                code = exit;
+                *flow = ControlFlow::Exit;
+            }
+        });
+        drop(live);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while router.stats().in_flight() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(rt) = owned {
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+        Ok(code)
+    }
+
+    /// Says so when a window shows the app's origin but nothing is served there.
+    fn warn_unserved(&self) {
+        for w in &self.windows {
+            let scheme = w.url.split(':').next().unwrap_or_default();
+            if w.url.contains("://localhost") && !self.schemes.iter().any(|(s, _)| s == scheme) {
+                tracing::warn!(window = %w.label, url = %w.url, "nothing is served at {scheme}://localhost/; add .assets(Assets::embedded::<Web>()) (see rpcview::embed!) or .assets(Assets::dir(\"web\")) to the App");
+            }
+        }
+    }
+}
+
+/// One turn of the event loop; `Some(code)` ends it.
+fn on_event(
+    event: Event<'_, UserEvent>,
+    target: &EventLoopWindowTarget<UserEvent>,
+    host: &Host,
+    live: &mut HashMap<String, Live>,
+) -> Option<i32> {
+    match event {
+        Event::UserEvent(user) => return on_user_event(user, target, host, live),
+        Event::WindowEvent {
+            window_id,
+            event: WindowEvent::CloseRequested,
+            ..
+        } => {
+            live.retain(|_, w| w.window.id() != window_id);
+            if live.is_empty() {
+                return Some(0);
+            }
+        }
+        Event::MainEventsCleared => {
+            for w in live.values_mut() {
+                w.flush();
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// A request from another thread; `Some(code)` ends the loop.
+fn on_user_event(
+    event: UserEvent,
+    target: &EventLoopWindowTarget<UserEvent>,
+    host: &Host,
+    live: &mut HashMap<String, Live>,
+) -> Option<i32> {
+    match event {
+        UserEvent::Deliver {
+            window,
+            generation,
+            nonce,
+            text,
+        } => match live.get_mut(&window) {
+            Some(w) if w.generation.get() == generation => w.outbox.push((nonce, text)),
+            _ => {
+                host.router.stats().count_dropped();
+                tracing::debug!(%window, "reply dropped: its page reloaded or its window closed");
+            }
+        },
+        UserEvent::Push {
+            target: to,
+            event,
+            text,
+        } => {
+            for w in live.values_mut() {
+                let to_it = match &to {
+                    Target::All => true,
+                    Target::Window(l) => *l == w.label,
+                };
+                if to_it && w.endpoint.allow().permits(&event) {
+                    w.outbox.push(("*".into(), text.clone()));
+                }
+            }
+        }
+        UserEvent::Eval { window, js } => {
+            if let Some(w) = live.get(&window) {
+                let _ = w.webview.evaluate_script(&js);
+            }
+        }
+        UserEvent::Reload(window) => {
+            if let Some(w) = live.get(&window) {
+                let _ = w.webview.reload();
+            }
+        }
+        UserEvent::Open(spec) => {
+            if live.contains_key(&spec.label) {
+                tracing::error!("{}", AppError::DuplicateWindow(spec.label.clone()));
+            } else {
+                match Live::open(target, &spec, host) {
+                    Ok(w) => {
+                        live.insert(spec.label.clone(), w);
+                    }
+                    Err(e) => tracing::error!("{e}"),
+                }
+            }
+        }
+        UserEvent::Screenshot { window, path, done } => match live.get(&window) {
+            Some(w) => bridge::webkitgtk::snapshot(&w.webview.webview(), path, move |r| {
+                let _ = done.send(r);
+            }),
+            None => {
+                let _ = done.send(Err(format!("no window labelled '{window}'")));
+            }
+        },
+        UserEvent::Close(window) => {
+            live.remove(&window);
+            if live.is_empty() {
+                return Some(0);
+            }
+        }
+        UserEvent::Exit(c) => return Some(c),
+    }
+    None
+}

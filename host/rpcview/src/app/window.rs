@@ -1,0 +1,122 @@
+//! [`Window`]: what one window shows and what its page may do.
+
+use crate::rpc::Allow;
+
+/// One window: its label, title, start URL and what its page may use.
+///
+/// ```
+/// use rpcview::{Allow, Window};
+/// let w = Window::new("main").title("Notes").size(900.0, 640.0).allow(Allow::only(["notes.*"]));
+/// assert_eq!(w.origin(), "app://localhost");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub(crate) label: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) size: (f64, f64),
+    pub(crate) allow: Allow,
+    pub(crate) navigable: Vec<String>,
+}
+
+impl Window {
+    /// A window labelled `label` showing `app://localhost/index.html`: the app's
+    /// [`assets`](crate::App::assets).
+    pub fn new(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            title: label.to_owned(),
+            url: "app://localhost/index.html".to_owned(),
+            size: (960.0, 680.0),
+            allow: Allow::all(),
+            navigable: Vec::new(),
+        }
+    }
+
+    /// The window's title.
+    pub fn title(mut self, title: &str) -> Self {
+        self.title = title.to_owned();
+        self
+    }
+
+    /// The start URL; its origin is the only one whose messages the host answers.
+    pub fn url(mut self, url: &str) -> Self {
+        self.url = url.to_owned();
+        self
+    }
+
+    /// Inner size in logical pixels. Default: 960 × 680.
+    pub fn size(mut self, width: f64, height: f64) -> Self {
+        self.size = (width, height);
+        self
+    }
+
+    /// What the page may use. Default: everything the `Api` registers.
+    pub fn allow(mut self, allow: Allow) -> Self {
+        self.allow = allow;
+        self
+    }
+
+    /// Lets the window (or its frames) navigate to `origin` (`https://example.com`) or to a
+    /// scheme (`data:`). Pages there still get no answer from the host.
+    pub fn allow_navigation(mut self, origin: &str) -> Self {
+        self.navigable.push(origin.to_owned());
+        self
+    }
+
+    /// The origin of the start URL, the one the host answers.
+    pub fn origin(&self) -> String {
+        origin_of(&self.url)
+    }
+
+    pub(crate) fn may_navigate(&self, url: &str) -> bool {
+        let origin = origin_of(url);
+        url.starts_with("about:")
+            || origin == self.origin()
+            || self
+                .navigable
+                .iter()
+                .any(|n| *n == origin || (n.ends_with(':') && url.starts_with(n.as_str())))
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub(crate) fn origin_of(url: &str) -> String {
+    match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            format!("{}://{}", &url[..i], &rest[..end])
+        }
+        None => url
+            .split(':')
+            .next()
+            .map(|s| format!("{s}:"))
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(origin_of("app://localhost/index.html"), "app://localhost");
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x?y"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin_of("data:text/html,hi"), "data:");
+    }
+
+    #[test]
+    fn navigation_stays_in_the_origin_unless_allowed() {
+        let w = Window::new("main").allow_navigation("other://localhost");
+        assert!(w.may_navigate("app://localhost/b.html"));
+        assert!(w.may_navigate("about:blank"));
+        assert!(w.may_navigate("other://localhost/x.html"));
+        assert!(!w.may_navigate("https://evil.example/"));
+        assert!(!w.may_navigate("data:text/html,x"));
+    }
+}

@@ -1,0 +1,488 @@
+// rpcview preload: defines a frozen `window.api` that speaks JSON-RPC 2.0 to the Rust host.
+//
+// The host injects this file before any page script, in the main frame only, as
+// `(<this function>)(config)`. It has no dependencies and no build step. Everything it uses
+// after start-up is captured here first, so a page script that later replaces `JSON.parse`,
+// `Promise`, `Map.prototype.get` or `Object.prototype.then` cannot forge the bridge's
+// messages or read other calls' replies. Traffic runs over a detached DOM node (the *port*)
+// that only this script and the host's isolated-world script hold, so page scripts cannot
+// listen to it or inject into it. Its checks are a convenience for the page's developers:
+// the host checks every message again, and that check is the boundary.
+//
+// Order: captured globals; message kinds and error codes; the pending map; the inbound
+// dispatcher; invoke, notify, on, once; the page's errors to the host's log; freeze and
+// define `window.api`.
+//
+// `config` (built by the host, `bridge::preload::PreloadConfig`): `origin`, `bridge` (the DOM
+// event names shared with the world script), `codes` (the host's error codes, by name),
+// `maxMessageBytes`, and the names this window may use: `methods`, `notifications`, `events`.
+(function rpcviewPreload(config) {
+  'use strict';
+
+  // ---- Captured globals -------------------------------------------------------------------
+  const win = globalThis;
+  const doc = win.document;
+  const { freeze, defineProperty, getPrototypeOf, getOwnPropertyDescriptor } = Object;
+  const apply = Reflect.apply;
+  const bind = Function.prototype.bind;
+  const call = Function.prototype.call;
+  /** `uncurry(Map.prototype.get)(map, key)`: a method that no later patch can reach. */
+  const uncurry = (fn) => apply(bind, call, [fn]);
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty);
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  const isArray = Array.isArray;
+  const arrayJoin = uncurry(Array.prototype.join);
+  const PromiseCtor = Promise;
+  const MapCtor = Map;
+  const mapGet = uncurry(Map.prototype.get);
+  const mapSet = uncurry(Map.prototype.set);
+  const mapDelete = uncurry(Map.prototype.delete);
+  const mapSize = uncurry(getOwnPropertyDescriptor(Map.prototype, 'size').get);
+  const mapForEach = uncurry(Map.prototype.forEach);
+  const SetCtor = Set;
+  const setAdd = uncurry(Set.prototype.add);
+  const setHas = uncurry(Set.prototype.has);
+  const setDelete = uncurry(Set.prototype.delete);
+  const setForEach = uncurry(Set.prototype.forEach);
+  const setSize = uncurry(getOwnPropertyDescriptor(Set.prototype, 'size').get);
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const CustomEventCtor = win.CustomEvent;
+  const MouseEventCtor = win.MouseEvent;
+  const detailOf = uncurry(getOwnPropertyDescriptor(CustomEventCtor.prototype, 'detail').get);
+  const abortedOf = win.AbortSignal ? uncurry(getOwnPropertyDescriptor(win.AbortSignal.prototype, 'aborted').get) : (s) => s.aborted;
+  const charCodeAt = uncurry(String.prototype.charCodeAt);
+  const StringCtor = String;
+  const dispatchEvent = uncurry(win.EventTarget.prototype.dispatchEvent);
+  const addEventListener = uncurry(win.EventTarget.prototype.addEventListener);
+  const removeEventListener = uncurry(win.EventTarget.prototype.removeEventListener);
+  const setTimeoutFn = win.setTimeout;
+  const clearTimeoutFn = win.clearTimeout;
+  const queueMicrotaskFn = win.queueMicrotask;
+  const reportErrorFn = win.reportError;
+  const NumberIsFinite = Number.isFinite;
+
+  /** Defines an own data property, so no setter on a prototype can intercept the write. */
+  const put = (obj, key, value) =>
+    defineProperty(obj, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+
+  // Convenience only: the host refuses messages from any other frame or origin by itself.
+  if (win !== win.top || win.location.origin !== config.origin) return;
+
+  // ---- Message kinds and error codes --------------------------------------------------------
+  /** What crosses the bridge, by kind (JSON-RPC 2.0 messages, one per kind). */
+  const Kind = freeze({
+    __proto__: null,
+    REQUEST: 'request', // page → host, has an id, answered
+    NOTIFICATION: 'notification', // page → host, no id, never answered
+    RESPONSE: 'response', // host → page, answers a request by id
+    EVENT: 'event', // host → page, a notification pushed by the host
+  });
+
+  /** Error codes, by name: the host's `rpc::error` constants, handed over in the config. */
+  const Code = freeze({
+    __proto__: null,
+    INVALID_PARAMS: config.codes.INVALID_PARAMS,
+    INTERNAL_ERROR: config.codes.INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED: config.codes.METHOD_NOT_ALLOWED,
+    TIMED_OUT: config.codes.TIMED_OUT,
+    ABORTED: config.codes.ABORTED,
+    TOO_LARGE: config.codes.TOO_LARGE,
+  });
+
+  /** The error every rejected `invoke` carries: a JSON-RPC error object as an `Error`. */
+  class RpcError extends ErrorCtor {
+    /**
+     * @param {number} code JSON-RPC error code
+     * @param {string} message what went wrong
+     * @param {unknown} [data] structured detail, as the host sent it
+     */
+    constructor(code, message, data) {
+      super(message);
+      put(this, 'name', 'RpcError');
+      put(this, 'code', code);
+      put(this, 'data', data);
+    }
+  }
+  freeze(RpcError.prototype);
+  freeze(RpcError);
+
+  const toSet = (list) => {
+    const set = new SetCtor();
+    for (let i = 0; i < list.length; i++) setAdd(set, list[i]);
+    return set;
+  };
+  const allowed = freeze({
+    __proto__: null,
+    [Kind.REQUEST]: toSet(config.methods),
+    [Kind.NOTIFICATION]: toSet(config.notifications),
+    [Kind.EVENT]: toSet(config.events),
+  });
+  const refusal = (kind, name) =>
+    new RpcError(
+      Code.METHOD_NOT_ALLOWED,
+      `${kind === Kind.EVENT ? 'event' : kind === Kind.NOTIFICATION ? 'notification' : 'method'} ` +
+        `'${typeof name === 'string' ? name : StringCtor(name)}' is not allowed in this window; the host allows: ` +
+        (setSize(allowed[kind]) ? arrayJoin(config[kind === Kind.EVENT ? 'events' : kind === Kind.NOTIFICATION ? 'notifications' : 'methods'], ', ') : 'none'),
+      { __proto__: null, name, kind },
+    );
+  const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
+
+  // ---- The port: a node only this script and the host's isolated world hold ------------------
+  // Offered while the document starts, before any page script, as a MouseEvent's
+  // relatedTarget; the world script takes the first port it is offered and confirms on the
+  // port itself. If the world script starts after this one, it asks for the offer again.
+  const Ev = config.bridge;
+  const port = doc.createElement('rpcview-port');
+  let claimed = false;
+  const offer = () => {
+    if (!claimed) dispatchEvent(doc, new MouseEventCtor(Ev.port, { __proto__: null, relatedTarget: port }));
+  };
+  const onWorld = () => offer();
+  addEventListener(port, Ev.claimed, () => {
+    claimed = true;
+    removeEventListener(doc, Ev.world, onWorld, true);
+  });
+  addEventListener(doc, Ev.world, onWorld, true);
+  offer();
+
+  // ---- Outbound: one hand-off per microtask --------------------------------------------------
+  // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
+  // answered on its own), which is what makes a burst of calls cheap.
+  const nonce = String(Math.random()).slice(2) + String(Date.now());
+  const HANDOFF_CHARS = 1 << 20; // a larger burst leaves in several hand-offs
+  let queue = [];
+  let queuedChars = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (queue.length === 0) return;
+    const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(queue, ',') + ']}';
+    queue = [];
+    queuedChars = 0;
+    dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
+  };
+  const send = (text) => {
+    if (queue.length > 0 && queuedChars + text.length > HANDOFF_CHARS) flush();
+    put(queue, queue.length, text);
+    queuedChars += text.length;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      apply(queueMicrotaskFn, win, [flush]);
+    }
+  };
+  /** Bytes of `text` in UTF-8, as the host counts them (counted only when it could matter). */
+  const utf8Length = (text) => {
+    if (text.length * 3 <= config.maxMessageBytes) return text.length;
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = charCodeAt(text, i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 2 : c >= 0xdc00 && c < 0xe000 ? 2 : 3;
+    }
+    return n;
+  };
+
+  /** JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope. */
+  const envelope = (id, method, params) => {
+    let text = '{"jsonrpc":"2.0"';
+    if (id !== undefined) text += ',"id":' + id;
+    text += ',"method":' + jsonStringify(method);
+    if (params !== undefined) {
+      if (params === null || typeof params !== 'object') {
+        throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' must be an object or an array, or left out`);
+      }
+      const p = jsonStringify(params);
+      if (typeof p !== 'string') throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' are not JSON`);
+      text += ',"params":' + p;
+    }
+    text += '}';
+    const bytes = utf8Length(text);
+    if (bytes > config.maxMessageBytes) {
+      throw new RpcError(Code.TOO_LARGE, `'${method}' is ${bytes} bytes; the host accepts ${config.maxMessageBytes}`, {
+        __proto__: null,
+        limit: config.maxMessageBytes,
+        size: bytes,
+      });
+    }
+    return text;
+  };
+
+  // ---- The pending map: every entry leaves by reply, timeout or abort ------------------------
+  const pending = new MapCtor();
+  let lastId = 0;
+  const settle = (id) => {
+    const entry = mapGet(pending, id);
+    if (entry === undefined) return undefined;
+    mapDelete(pending, id);
+    if (entry.timer !== undefined) apply(clearTimeoutFn, win, [entry.timer]);
+    if (entry.signal !== undefined) removeEventListener(entry.signal, 'abort', entry.onAbort);
+    return entry;
+  };
+
+  /** True when something other than the value itself would answer `value.then`. */
+  const inheritsThen = (value) => {
+    for (let p = getPrototypeOf(value); p !== null; p = getPrototypeOf(p)) {
+      if (getOwnPropertyDescriptor(p, 'then') !== undefined) return true;
+    }
+    return false;
+  };
+
+  // ---- Inbound: one dispatcher for replies and pushes ----------------------------------------
+  const listeners = new MapCtor(); // event name → Set of wrapped listeners
+  /** Reports a listener's exception as an uncaught error (window 'error' event, console). */
+  const report = (error) =>
+    reportErrorFn !== undefined ? apply(reportErrorFn, win, [error]) : apply(setTimeoutFn, win, [() => { throw error; }, 0]);
+
+  const emit = (event, payload) => {
+    const set = mapGet(listeners, event);
+    if (set === undefined) return;
+    const snapshot = [];
+    setForEach(set, (fn) => put(snapshot, snapshot.length, fn));
+    for (let i = 0; i < snapshot.length; i++) {
+      try {
+        snapshot[i](payload);
+      } catch (error) {
+        report(error); // one listener's failure does not stop the others
+      }
+    }
+  };
+
+  const onResponse = (msg) => {
+    const entry = settle(msg.id);
+    if (entry === undefined) return; // timed out, aborted, or not ours
+    if (hasOwn(msg, 'error')) {
+      const e = msg.error;
+      entry.reject(new RpcError(e.code, e.message, hasOwn(e, 'data') ? e.data : undefined));
+    } else {
+      const result = hasOwn(msg, 'result') ? msg.result : null;
+      if (result !== null && typeof result === 'object' && inheritsThen(result)) {
+        entry.reject(
+          new RpcError(Code.INTERNAL_ERROR, 'refusing to resolve: a page script defined `then` on a prototype, which would see the reply'),
+        );
+      } else {
+        entry.resolve(result);
+      }
+    }
+  };
+
+  /**
+   * What the host sends, on the port: `{"n": nonce, "m": [message, ...]}`. `n` is the nonce
+   * of the page that sent the calls answered, or '*' for pushes to whatever page is current:
+   * a reply meant for a page that has since reloaded is dropped here too.
+   */
+  const receive = (text) => {
+    if (typeof text !== 'string') return;
+    const delivery = jsonParse(text);
+    if (delivery === null || typeof delivery !== 'object' || !hasOwn(delivery, 'n') || !hasOwn(delivery, 'm')) return;
+    const to = delivery.n;
+    const batch = delivery.m;
+    if (to !== nonce && to !== '*') return;
+    if (!isArray(batch)) return;
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i];
+      if (msg === null || typeof msg !== 'object') continue;
+      if (hasOwn(msg, 'id')) {
+        if (to !== '*') onResponse(msg);
+      } else if (hasOwn(msg, 'method') && setHas(allowed[Kind.EVENT], msg.method)) {
+        emit(msg.method, hasOwn(msg, 'params') ? msg.params : undefined);
+      }
+    }
+  };
+
+  // ---- The API ----------------------------------------------------------------------------
+  const promiseThen = PromiseCtor.prototype.then;
+  /**
+   * Gives a promise its own `then` and `constructor`, so neither a patched
+   * `Promise.prototype.then` nor a patched `constructor` (which makes `await` call `then`)
+   * sees the result.
+   */
+  const sealed = (promise) => {
+    defineProperty(promise, 'then', { __proto__: null, value: promiseThen });
+    defineProperty(promise, 'constructor', { __proto__: null, value: PromiseCtor });
+    return promise;
+  };
+
+  /**
+   * Calls a host method; resolves with its result, rejects with an `RpcError`.
+   * @param {string} method
+   * @param {object|unknown[]} [params] by name (an object) or by position (an array)
+   * @param {{timeoutMs?: number, signal?: AbortSignal}} [options]
+   */
+  function invoke(method, params, options) {
+    return sealed(new PromiseCtor((resolve, reject) => {
+      if (!isAllowed(Kind.REQUEST, method)) return reject(refusal(Kind.REQUEST, method));
+      const id = ++lastId;
+      let text;
+      try {
+        text = envelope(id, method, params);
+      } catch (error) {
+        return reject(error);
+      }
+      const entry = { __proto__: null, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
+      const own = (key) => (options !== null && typeof options === 'object' && hasOwn(options, key) ? options[key] : undefined);
+      const timeoutMs = own('timeoutMs');
+      const signal = own('signal');
+      if (timeoutMs !== undefined && (!NumberIsFinite(timeoutMs) || timeoutMs < 0)) {
+        return reject(new TypeErrorCtor('timeoutMs must be a non-negative number of milliseconds'));
+      }
+      if (signal != null) {
+        if (abortedOf(signal)) return reject(new RpcError(Code.ABORTED, `'${method}' was aborted before it was sent`));
+        entry.signal = signal;
+        entry.onAbort = () => {
+          if (settle(id) !== undefined) reject(new RpcError(Code.ABORTED, `'${method}' was aborted`));
+        };
+        addEventListener(signal, 'abort', entry.onAbort, { __proto__: null, once: true });
+      }
+      if (timeoutMs !== undefined) {
+        entry.timer = apply(setTimeoutFn, win, [
+          () => {
+            if (settle(id) !== undefined) {
+              reject(new RpcError(Code.TIMED_OUT, `'${method}' timed out after ${timeoutMs} ms`, { __proto__: null, timeoutMs }));
+            }
+          },
+          timeoutMs,
+        ]);
+      }
+      mapSet(pending, id, entry);
+      send(text);
+    }));
+  }
+
+  /**
+   * Sends a notification: no reply, no error, ever (the host logs bad ones).
+   * @param {string} method
+   * @param {object|unknown[]} [params]
+   */
+  function notify(method, params) {
+    if (!isAllowed(Kind.NOTIFICATION, method)) throw refusal(Kind.NOTIFICATION, method);
+    send(envelope(undefined, method, params));
+  }
+
+  /**
+   * Listens for a host event. Returns the function that removes this listener.
+   * @param {string} event
+   * @param {(payload: unknown) => void} listener
+   * @returns {() => void}
+   */
+  function on(event, listener) {
+    if (!isAllowed(Kind.EVENT, event)) throw refusal(Kind.EVENT, event);
+    if (typeof listener !== 'function') throw new TypeErrorCtor('api.on: the listener must be a function');
+    let set = mapGet(listeners, event);
+    if (set === undefined) {
+      set = new SetCtor();
+      mapSet(listeners, event, set);
+    }
+    const wrapped = (payload) => apply(listener, undefined, [payload]);
+    setAdd(set, wrapped);
+    let live = true;
+    return function off() {
+      if (!live) return;
+      live = false;
+      setDelete(set, wrapped);
+      if (setSize(set) === 0 && mapGet(listeners, event) === set) mapDelete(listeners, event);
+    };
+  }
+
+  /**
+   * Like `on`, for the next event only. Returns the function that cancels it.
+   * @param {string} event
+   * @param {(payload: unknown) => void} listener
+   * @returns {() => void}
+   */
+  function once(event, listener) {
+    if (typeof listener !== 'function') throw new TypeErrorCtor('api.once: the listener must be a function');
+    const off = on(event, (payload) => {
+      off();
+      apply(listener, undefined, [payload]);
+    });
+    return off;
+  }
+
+  /** Listeners registered for `event`, or for all events when it is left out. */
+  function listenerCount(event) {
+    if (event !== undefined) {
+      const set = mapGet(listeners, event);
+      return set === undefined ? 0 : setSize(set);
+    }
+    let n = 0;
+    mapForEach(listeners, (set) => { n += setSize(set); });
+    return n;
+  }
+
+  /** Calls sent and not yet settled. */
+  function pendingCount() {
+    return mapSize(pending);
+  }
+
+  // ---- The page's errors to the host's log ---------------------------------------------------
+  // A page that fails silently is the hardest to debug: `console.error` and `console.warn`,
+  // uncaught errors, unhandled rejections and Content-Security-Policy violations (an inline
+  // script the policy blocked) also go to the host, which logs them with the window's name.
+  // A convenience, like everything here: a page script can turn it off.
+  const LOG_LIMIT = 200; // per page: a page that logs in a loop cannot flood the host's log
+  const LOG_CHARS = 2000;
+  let logged = 0;
+  const textOf = (value) => {
+    try {
+      if (value instanceof ErrorCtor) return value.stack ? StringCtor(value.stack) : StringCtor(value);
+      return typeof value === 'object' && value !== null ? jsonStringify(value) : StringCtor(value);
+    } catch (_) {
+      return '[unprintable]';
+    }
+  };
+  const forward = (level, parts) => {
+    if (logged >= LOG_LIMIT) return;
+    logged++;
+    const texts = [];
+    for (let i = 0; i < parts.length; i++) put(texts, i, textOf(parts[i]));
+    let message = arrayJoin(texts, ' ');
+    if (message.length > LOG_CHARS) message = message.slice(0, LOG_CHARS) + '…';
+    if (logged === LOG_LIMIT) message += ` (further page logs are dropped: ${LOG_LIMIT} per page)`;
+    const detail = '{"n":"' + nonce + '","log":{"level":' + jsonStringify(level) + ',"message":' + jsonStringify(message) + '}}';
+    dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
+  };
+  const consoleObj = win.console;
+  if (consoleObj !== undefined) {
+    for (const level of ['error', 'warn']) {
+      const original = consoleObj[level];
+      if (typeof original !== 'function') continue;
+      consoleObj[level] = function (...args) {
+        forward(level, args);
+        return apply(original, consoleObj, args);
+      };
+    }
+  }
+  try {
+    addEventListener(win, 'error', (e) => {
+      forward('error', [`uncaught ${e.error !== undefined && e.error !== null ? textOf(e.error) : e.message} (${e.filename}:${e.lineno})`]);
+    });
+    addEventListener(win, 'unhandledrejection', (e) => forward('error', ['unhandled rejection: ' + textOf(e.reason)]));
+  } catch (_) {
+    // Not a real window (the node tests' stand-in global): nothing to listen to.
+  }
+  addEventListener(doc, 'securitypolicyviolation', (e) => {
+    const what = e.blockedURI === 'inline' ? 'an inline script or style' : e.blockedURI || 'a resource';
+    forward('error', [
+      `Content-Security-Policy blocked ${what} (${e.violatedDirective}) at ${e.sourceFile || e.documentURI}:${e.lineNumber}; ` +
+        'move inline code into a file served by the app, or relax the policy with App::content_security_policy',
+    ]);
+  });
+
+  // ---- Freeze and define window.api ---------------------------------------------------------
+  const api = freeze({
+    invoke,
+    notify,
+    on,
+    once,
+    listenerCount,
+    pendingCount,
+    RpcError,
+    methods: freeze(config.methods.slice()),
+    notifications: freeze(config.notifications.slice()),
+    events: freeze(config.events.slice()),
+  });
+  for (const fn of [invoke, notify, on, once, listenerCount, pendingCount]) freeze(fn);
+  defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
+  addEventListener(port, Ev.in, (event) => receive(detailOf(event)));
+})

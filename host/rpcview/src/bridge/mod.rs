@@ -1,0 +1,231 @@
+//! Transports between a webview and an [`Endpoint`](crate::rpc::Endpoint): the preload
+//! injected into each page, and the platform glue that carries its messages.
+//!
+//! A message leaves the page as a DOM `CustomEvent` carrying `{"n": nonce, "m": [call, ...]}`
+//! on a private *port* node that only the preload and a script in an isolated script world
+//! hold (see [`webkitgtk`]). The world script, which page scripts cannot see or patch, stamps
+//! it with the sending frame's own `origin` and whether it is the top frame, and posts it to
+//! the host. The host drops anything that is not from the top frame of the window's origin,
+//! then answers each call on its own; replies go back, coalesced per event-loop turn, the
+//! same way in reverse.
+//!
+//! Only the Linux backend (WebKitGTK) exists today; another platform adds a module here
+//! behind the same [`Stamped`] seam.
+//!
+//! Everything here is the app's plumbing, private to the crate: the wire shapes between the
+//! preload, the world script and the host live in this file (Rust side) and at the top of
+//! `js/preload.js` and `js/world.js` (page side).
+
+mod scripts;
+#[cfg(target_os = "linux")]
+pub(crate) mod webkitgtk;
+
+pub(crate) use scripts::{PreloadConfig, WorldConfig};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Page → host messages, on the port.
+pub(crate) const OUT_EVENT: &str = "rpcview:out";
+/// Host → page messages, on the port.
+pub(crate) const IN_EVENT: &str = "rpcview:in";
+/// The preload offers its port (on `document`, at document start).
+pub(crate) const PORT_EVENT: &str = "rpcview:port";
+/// The world script took the port (on the port).
+pub(crate) const CLAIMED_EVENT: &str = "rpcview:claimed";
+/// The world script started (on `document`), in case the preload offered its port first.
+pub(crate) const WORLD_EVENT: &str = "rpcview:world";
+
+/// A message as the isolated world posted it: stamped with facts page scripts cannot fake.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Stamped {
+    /// The sending frame's `location.origin`.
+    pub(crate) origin: String,
+    /// Whether the sending frame is the top frame.
+    pub(crate) top: bool,
+    /// The sending frame's URL (for logs).
+    #[serde(default)]
+    pub(crate) href: String,
+    /// What the page dispatched: `{"n": nonce, "m": [...]}`, as text.
+    pub(crate) detail: String,
+}
+
+/// The preload's hand-off: a nonce naming the page, and the JSON-RPC messages or a log line.
+#[derive(Debug, Deserialize)]
+struct Outbound<'a> {
+    /// Names the page instance (a reload gets a new one), so stale replies are dropped.
+    #[serde(rename = "n")]
+    nonce: String,
+    /// Each JSON-RPC message, as text, answered on its own.
+    #[serde(rename = "m", borrow, default)]
+    messages: Vec<&'a RawValue>,
+    /// A line for the host's log: the page's console errors, uncaught errors, CSP violations.
+    #[serde(default)]
+    log: Option<PageLog>,
+}
+
+/// A line the page asks the host to log.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct PageLog {
+    /// `error` or `warn`.
+    pub(crate) level: String,
+    /// What happened, as the page put it (capped by the preload; capped again here).
+    pub(crate) message: String,
+}
+
+/// What a checked hand-off carries.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Handoff {
+    /// JSON-RPC messages from the page whose nonce is given.
+    Calls {
+        /// The page instance.
+        nonce: String,
+        /// Each message, as text.
+        messages: Vec<String>,
+    },
+    /// A line for the host's log.
+    Log(PageLog),
+}
+
+/// Why a message from a page was dropped without an answer.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum Refusal {
+    /// The isolated world's stamp did not parse.
+    #[error("malformed bridge message: {0}")]
+    Malformed(String),
+    /// The hand-off is larger than [`Limits::max_handoff_bytes`](crate::Limits::max_handoff_bytes).
+    #[error("hand-off of {size} bytes exceeds the limit of {limit}")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The message came from a frame other than the top one.
+    #[error("message from a subframe ({href}); only the top frame may call the host")]
+    Subframe {
+        /// The frame's URL.
+        href: String,
+    },
+    /// The message came from a page of another origin than the window's own.
+    #[error("message from origin {got}, but the window answers only {want}, the origin of its start URL (Window::url); serve the page from that origin if it is yours")]
+    Origin {
+        /// The sender's origin.
+        got: String,
+        /// The window's origin.
+        want: String,
+    },
+}
+
+/// Checks a stamped message and returns the preload's hand-off inside it.
+///
+/// # Errors
+/// A [`Refusal`] saying why the message must be dropped.
+pub(crate) fn check(stamped: &str, origin: &str, max_bytes: usize) -> Result<Handoff, Refusal> {
+    if stamped.len() > max_bytes {
+        return Err(Refusal::TooLarge {
+            size: stamped.len(),
+            limit: max_bytes,
+        });
+    }
+    let s: Stamped =
+        serde_json::from_str(stamped).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if !s.top {
+        return Err(Refusal::Subframe { href: s.href });
+    }
+    if s.origin != origin {
+        return Err(Refusal::Origin {
+            got: s.origin,
+            want: origin.to_owned(),
+        });
+    }
+    let out: Outbound =
+        serde_json::from_str(&s.detail).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if let Some(mut log) = out.log {
+        truncate(&mut log.message, 4096);
+        return Ok(Handoff::Log(log));
+    }
+    Ok(Handoff::Calls {
+        nonce: out.nonce,
+        messages: out.messages.iter().map(|m| m.get().to_owned()).collect(),
+    })
+}
+
+fn truncate(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+}
+
+/// What the preload receives for `replies` (JSON-RPC message texts) to the page whose nonce
+/// is `nonce` (or `*`: whatever page is current, for pushes): `{"n": nonce, "m": [...]}`.
+pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
+    format!(
+        r#"{{"n":{},"m":[{}]}}"#,
+        serde_json::to_string(nonce).expect("a string serializes"),
+        replies.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"{"origin":"app://localhost","top":true,"href":"app://localhost/","detail":"{\"n\":\"1\",\"m\":[{}]}"}"#;
+
+    #[test]
+    fn calls_from_the_top_frame_of_the_origin_pass() {
+        let handoff = check(OK, "app://localhost", 1 << 20).unwrap();
+        assert_eq!(
+            handoff,
+            Handoff::Calls {
+                nonce: "1".into(),
+                messages: vec!["{}".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn subframes_other_origins_and_floods_are_refused() {
+        let framed = r#"{"origin":"app://localhost","top":false,"href":"app://localhost/f.html","detail":"{}"}"#;
+        assert!(matches!(
+            check(framed, "app://localhost", 1 << 20),
+            Err(Refusal::Subframe { .. })
+        ));
+        assert!(matches!(
+            check(OK, "other://localhost", 1 << 20),
+            Err(Refusal::Origin { .. })
+        ));
+        assert!(matches!(
+            check(OK, "app://localhost", 10),
+            Err(Refusal::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn the_origin_refusal_names_a_remedy_that_exists() {
+        let e = check(OK, "other://localhost", 1 << 20).unwrap_err();
+        assert!(e.to_string().contains("Window::url"), "{e}");
+    }
+
+    #[test]
+    fn page_logs_are_capped() {
+        let long = "x".repeat(10_000);
+        let detail =
+            serde_json::json!({"n": "1", "log": {"level": "error", "message": long}}).to_string();
+        let stamped =
+            serde_json::json!({"origin": "app://localhost", "top": true, "detail": detail})
+                .to_string();
+        let Ok(Handoff::Log(log)) = check(&stamped, "app://localhost", 1 << 20) else {
+            panic!("a log hand-off")
+        };
+        assert_eq!(log.level, "error");
+        assert!(log.message.len() <= 4096 + '…'.len_utf8());
+    }
+}

@@ -1,0 +1,141 @@
+//! The two scripts injected into every page, each a `.js` file of its own (linted and tested
+//! as JavaScript by `preload/test`), applied to a config the host serializes: the file is a
+//! function expression, the host appends `(config);`.
+
+use serde::Serialize;
+
+use crate::rpc::error;
+
+/// `js/preload.js`: defines `window.api` in the page's main world.
+const PRELOAD_JS: &str = include_str!("js/preload.js");
+/// `js/world.js`: carries the port's traffic in the isolated world.
+const WORLD_JS: &str = include_str!("js/world.js");
+
+/// What the preload is told when it is injected.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PreloadConfig {
+    /// The only origin the preload installs itself in (the host checks again).
+    pub(crate) origin: String,
+    /// DOM event names of the port hand-shake and traffic.
+    pub(crate) bridge: BridgeEvents,
+    /// The host's error codes the preload uses, by name.
+    pub(crate) codes: Codes,
+    /// Largest message the host accepts, so the preload can refuse bigger ones at once.
+    pub(crate) max_message_bytes: usize,
+    /// Methods the page may `invoke`.
+    pub(crate) methods: Vec<String>,
+    /// Notifications the page may `notify`.
+    pub(crate) notifications: Vec<String>,
+    /// Events the page may listen to with `on`.
+    pub(crate) events: Vec<String>,
+}
+
+impl PreloadConfig {
+    /// The script to inject: `preload.js` applied to this config.
+    pub(crate) fn script(&self) -> String {
+        apply(PRELOAD_JS, self)
+    }
+}
+
+/// What the world script is told.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct WorldConfig {
+    /// The script message handler registered in the isolated world.
+    pub(crate) handler: &'static str,
+    /// The window's own origin: replies go only to its top frame.
+    pub(crate) origin: String,
+    /// DOM event names shared with the preload.
+    pub(crate) bridge: BridgeEvents,
+}
+
+impl WorldConfig {
+    /// The script to inject: `world.js` applied to this config.
+    pub(crate) fn script(&self) -> String {
+        apply(WORLD_JS, self)
+    }
+}
+
+fn apply(source: &str, config: &impl Serialize) -> String {
+    let config = serde_json::to_string(config).expect("a script config serializes");
+    format!("{}({config});", source.trim_end())
+}
+
+/// The DOM event names the preload and the world script agree on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct BridgeEvents {
+    out: &'static str,
+    #[serde(rename = "in")]
+    inbound: &'static str,
+    port: &'static str,
+    claimed: &'static str,
+    world: &'static str,
+}
+
+impl Default for BridgeEvents {
+    fn default() -> Self {
+        Self {
+            out: super::OUT_EVENT,
+            inbound: super::IN_EVENT,
+            port: super::PORT_EVENT,
+            claimed: super::CLAIMED_EVENT,
+            world: super::WORLD_EVENT,
+        }
+    }
+}
+
+/// The error codes the preload rejects with, from `rpc::error`: one source of truth.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) struct Codes {
+    invalid_params: i32,
+    internal_error: i32,
+    method_not_allowed: i32,
+    timed_out: i32,
+    aborted: i32,
+    too_large: i32,
+}
+
+impl Default for Codes {
+    fn default() -> Self {
+        Self {
+            invalid_params: error::INVALID_PARAMS,
+            internal_error: error::INTERNAL_ERROR,
+            method_not_allowed: error::METHOD_NOT_ALLOWED,
+            timed_out: error::TIMED_OUT,
+            aborted: error::ABORTED,
+            too_large: error::TOO_LARGE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_are_their_files_applied_to_the_config() {
+        let cfg = PreloadConfig {
+            origin: "app://localhost".into(),
+            bridge: BridgeEvents::default(),
+            codes: Codes::default(),
+            max_message_bytes: 1 << 20,
+            methods: vec!["notes.save".into()],
+            notifications: vec![],
+            events: vec![],
+        };
+        let script = cfg.script();
+        assert!(script.starts_with("// rpcview preload"));
+        assert!(
+            script.contains(r#""codes":{"INVALID_PARAMS":-32602,"#),
+            "{script}"
+        );
+        assert!(script.ends_with(r#""events":[]});"#));
+        let world = WorldConfig {
+            handler: "bridge",
+            origin: "app://localhost".into(),
+            bridge: BridgeEvents::default(),
+        };
+        assert!(world.script().ends_with(r#""world":"rpcview:world"}});"#));
+    }
+}

@@ -1,0 +1,107 @@
+//! WebKitGTK glue: an isolated script world that tells frames apart and a private channel
+//! to the preload that page scripts cannot reach.
+//!
+//! wry's own IPC handler cannot say which frame called (every frame can reach it and it
+//! reports the main frame's URL), so it is not used. Instead a user script runs in the
+//! `rpcview` world of every frame; page scripts share the DOM with it but not its globals, so
+//! they cannot see `window.webkit` nor change what it reports.
+//!
+//! The preload and the world script meet on a *port*: a detached DOM node the preload
+//! creates and hands over (as a `MouseEvent`'s `relatedTarget`) while the document starts,
+//! before any page script runs. The world takes the first port it is offered and nothing
+//! after. Messages both ways are events on that node, which no page script holds, so page
+//! scripts can neither read the traffic nor inject replies. A page script in a frame without
+//! the preload can offer a port of its own; its messages reach the host stamped with that
+//! frame's origin and top-ness, and are refused there.
+
+use webkit2gtk::{
+    SettingsExt, UserContentInjectedFrames, UserContentManagerExt, UserScript,
+    UserScriptInjectionTime, WebViewExt,
+};
+
+/// The isolated world's name.
+const WORLD: &str = "rpcview";
+/// The script message handler's name, registered in that world only.
+const HANDLER: &str = "bridge";
+
+/// Installs the world script and its message handler on `webview`; `on_message` gets every
+/// stamped message as text, on the GTK thread.
+pub(crate) fn attach(
+    webview: &webkit2gtk::WebView,
+    origin: &str,
+    on_message: impl Fn(String) + 'static,
+) {
+    // A page restored from the back/forward cache would wait for replies dropped while it
+    // was away: navigating back loads the page anew instead.
+    if let Some(settings) = WebViewExt::settings(webview) {
+        settings.set_enable_page_cache(false);
+    }
+    let manager = webview
+        .user_content_manager()
+        .expect("a WebKitGTK webview has a UserContentManager");
+    let world = super::WorldConfig {
+        handler: HANDLER,
+        origin: origin.to_owned(),
+        bridge: Default::default(),
+    };
+    manager.add_script(&UserScript::for_world(
+        &world.script(),
+        UserContentInjectedFrames::AllFrames,
+        UserScriptInjectionTime::Start,
+        WORLD,
+        &[],
+        &[],
+    ));
+    manager.connect_script_message_received(Some(HANDLER), move |_, result| {
+        if let Some(value) = result.js_value() {
+            on_message(value.to_string());
+        }
+    });
+    assert!(
+        manager.register_script_message_handler_in_world(HANDLER, WORLD),
+        "WebKitGTK refused to register the bridge's message handler"
+    );
+}
+
+/// Delivers `detail` (`{"n": nonce, "m": [...]}` as text) to the preload, through the
+/// isolated world and the port, if the top frame is still on the window's origin.
+pub(crate) fn deliver(webview: &webkit2gtk::WebView, detail: &str) {
+    let script = format!(
+        "window.__rpcview_deliver({});",
+        serde_json::to_string(detail).expect("a string serializes")
+    );
+    webview.evaluate_javascript(
+        &script,
+        Some(WORLD),
+        None,
+        None::<&gtk::gio::Cancellable>,
+        |r| {
+            if let Err(e) = r {
+                tracing::debug!("delivery failed (page gone or reloading?): {e}");
+            }
+        },
+    );
+}
+
+/// Saves a PNG of what the webview shows to `path`; `done` gets the outcome.
+pub(crate) fn snapshot(
+    webview: &webkit2gtk::WebView,
+    path: std::path::PathBuf,
+    done: impl FnOnce(Result<(), String>) + 'static,
+) {
+    webview.snapshot(
+        webkit2gtk::SnapshotRegion::FullDocument,
+        webkit2gtk::SnapshotOptions::NONE,
+        None::<&gtk::gio::Cancellable>,
+        move |surface| {
+            let outcome = surface.map_err(|e| e.to_string()).and_then(|surface| {
+                let image = cairo::ImageSurface::try_from(surface)
+                    .map_err(|_| "not an image surface".to_string())?;
+                let mut file =
+                    std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                image.write_to_png(&mut file).map_err(|e| e.to_string())
+            });
+            done(outcome);
+        },
+    );
+}

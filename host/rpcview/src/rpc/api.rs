@@ -1,0 +1,482 @@
+//! [`Api`]: the table of methods, notifications and events a page may use. [`Api::build`]
+//! checks it and compiles every schema into a [`Router`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::call::{self, Compiled, Erased};
+use super::ctx::{Shared, TypeMap};
+use super::error::RpcError;
+use super::handler::{Handler, Need};
+use super::limits::Limits;
+use super::router::{Docs, EventInfo, Info, Kind, MethodInfo, Router, RouterInner};
+use super::schema::{Generators, ParamShape};
+use super::stats::Stats;
+use super::validate::Validator;
+
+/// Why [`Api::build`] refused the table. Nothing has opened yet when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two entries share a name.
+    #[error("'{0}' is registered twice; give one of them another name")]
+    Duplicate(String),
+    /// A name is empty, has whitespace, or starts with the reserved `rpc.` prefix.
+    #[error("'{0}' is not a valid method or event name; use `area.verb` (letters, digits, '.', '_', '-'), not starting with 'rpc.'")]
+    InvalidName(String),
+    /// `.doc`, `.error` or `.example` came before any method to apply to.
+    #[error("`.{0}(...)` must follow the `.method`, `.notification` or `.event` it describes")]
+    Misplaced(&'static str),
+    /// A handler takes [`State<T>`](crate::State) but no `T` was given to [`Api::manage`].
+    #[error("'{method}' takes State<{state}>, but no {state} was added; call .manage(value) on the Api with one")]
+    MissingState {
+        /// The method or notification.
+        method: String,
+        /// The state's type.
+        state: &'static str,
+    },
+    /// A type's schema did not compile to a validator (a bug in a manual `JsonSchema` impl).
+    #[error("the schema of '{name}' does not compile: {reason}")]
+    Schema {
+        /// The method or event whose schema failed.
+        name: String,
+        /// What the compiler said.
+        reason: String,
+    },
+}
+
+/// The API a page may call: methods, notifications and events, registered by name.
+///
+/// Handlers are plain async functions taking a [`Ctx`] and their params type, which derives
+/// `Deserialize` and `JsonSchema`; methods return `Result<T, RpcError>` with `T: Serialize +
+/// JsonSchema`. Params are checked against the schema before the handler runs.
+///
+/// # Example
+/// ```
+/// use rpcview::{Api, Ctx, RpcError};
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+///
+/// /// Two numbers to add.
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Add { a: i64, b: i64 }
+///
+/// async fn add(_ctx: Ctx, p: Add) -> Result<i64, RpcError> { Ok(p.a + p.b) }
+/// async fn log(_ctx: Ctx, line: String) { println!("{line}") }
+///
+/// let router = Api::new()
+///     .method("math.add", add)
+///     .notification("app.log", log)
+///     .event::<String>("app.tick")
+///     .build()
+///     .unwrap();
+/// assert_eq!(router.names().count(), 2);
+/// ```
+pub struct Api {
+    gens: Generators,
+    entries: Vec<Entry>,
+    events: Vec<EventEntry>,
+    states: TypeMap,
+    limits: Limits,
+    info: Info,
+    last: Option<Last>,
+    errors: Vec<BuildError>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field(
+                "methods",
+                &self.entries.iter().map(|e| &e.name).collect::<Vec<_>>(),
+            )
+            .field(
+                "events",
+                &self.events.iter().map(|e| &e.name).collect::<Vec<_>>(),
+            )
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Entry {
+    name: String,
+    kind: Kind,
+    params: Value,
+    declared: Option<&'static [&'static str]>,
+    result: Option<Value>,
+    docs: Docs,
+    needs: Option<Need>,
+    call: Erased,
+}
+
+struct EventEntry {
+    name: String,
+    schema: Value,
+    description: Option<String>,
+}
+
+/// What `.doc`, `.error` and `.example` apply to: the entry registered last.
+#[derive(Clone, Copy)]
+enum Last {
+    Entry(usize),
+    Event(usize),
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Api {
+    /// An empty table.
+    ///
+    /// ```
+    /// let api = rpcview::Api::new();
+    /// assert_eq!(api.build().unwrap().names().count(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            gens: Generators::default(),
+            entries: Vec::new(),
+            events: Vec::new(),
+            states: TypeMap::default(),
+            limits: Limits::default(),
+            info: Info::default(),
+            last: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Names the API and its version, for the OpenRPC document. Default: `rpcview API`,
+    /// `0.0.0`.
+    ///
+    /// ```
+    /// let api = rpcview::Api::new().info("Notes", "1.2.0");
+    /// ```
+    pub fn info(mut self, title: &str, version: &str) -> Self {
+        self.info = Info {
+            title: title.into(),
+            version: version.into(),
+        };
+        self
+    }
+
+    /// Describes the method, notification or event registered just before. The text shows in
+    /// the OpenRPC document and as a doc comment in the generated TypeScript.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn ping(_: Ctx, _: ()) -> Result<(), RpcError> { Ok(()) }
+    /// let api = Api::new().method("ping", ping).doc("Answers at once; for health checks.");
+    /// ```
+    pub fn doc(mut self, text: &str) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => self.entries[i].docs.description = Some(text.trim().to_owned()),
+            Some(Last::Event(i)) => self.events[i].description = Some(text.trim().to_owned()),
+            None => self.errors.push(BuildError::Misplaced("doc")),
+        }
+        self
+    }
+
+    /// Declares an application error the method registered just before may return.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn get(_: Ctx, (id,): (String,)) -> Result<String, RpcError> {
+    ///     Err(RpcError::new(404, format!("no note '{id}'")))
+    /// }
+    /// let api = Api::new().method("notes.get", get).error(404, "no note has that id");
+    /// ```
+    pub fn error(mut self, code: i32, message: &str) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => self.entries[i].docs.errors.push((code, message.into())),
+            _ => self.errors.push(BuildError::Misplaced("error")),
+        }
+        self
+    }
+
+    /// Adds an example call of the method registered just before: its params and result.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// # use serde_json::json;
+    /// async fn sum(_: Ctx, xs: Vec<i64>) -> Result<i64, RpcError> { Ok(xs.iter().sum()) }
+    /// let api = Api::new().method("sum", sum).example("three numbers", json!([1, 2, 4]), json!(7));
+    /// ```
+    pub fn example(mut self, name: &str, params: Value, result: Value) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) => {
+                self.entries[i]
+                    .docs
+                    .examples
+                    .push((name.into(), params, result))
+            }
+            _ => self.errors.push(BuildError::Misplaced("example")),
+        }
+        self
+    }
+
+    /// Registers a method: the page calls it with `api.invoke(name, params)` and gets the
+    /// handler's result, or an `RpcError`.
+    ///
+    /// The handler is `async fn(Ctx, P) -> Result<T, RpcError>`, or
+    /// `async fn(State<S>, Ctx, P) -> Result<T, RpcError>` to get managed state. `P` is the
+    /// params type: a struct takes params by name or by position, a tuple or `Vec` by
+    /// position, `()` none. The handler runs on the tokio runtime; a panic in it becomes
+    /// `-32603` for that call only.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn sum(_: Ctx, xs: Vec<i64>) -> Result<i64, RpcError> { Ok(xs.iter().sum()) }
+    /// let api = Api::new().method("sum", sum);
+    /// ```
+    pub fn method<M, H, R>(mut self, name: &str, handler: H) -> Self
+    where
+        H: Handler<M, Output = Result<R, RpcError>>,
+        R: Serialize + JsonSchema + Send + 'static,
+    {
+        let (params, declared) = self.gens.params_for::<H::Params>();
+        let result = self.gens.result_for::<R>();
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Method,
+            params,
+            declared,
+            result: Some(result),
+            docs: Docs::default(),
+            needs: H::needs(),
+            call: call::method(name, handler),
+        });
+        self
+    }
+
+    /// Registers a notification: the page sends it with `api.notify(name, params)` and gets no
+    /// reply, not even on error (invalid params are logged). The handler is
+    /// `async fn(Ctx, P)` or `async fn(State<S>, Ctx, P)`.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx};
+    /// async fn log(_: Ctx, line: String) { eprintln!("{line}") }
+    /// let api = Api::new().notification("app.log", log);
+    /// ```
+    pub fn notification<M, H>(mut self, name: &str, handler: H) -> Self
+    where
+        H: Handler<M, Output = ()>,
+    {
+        let (params, declared) = self.gens.params_for::<H::Params>();
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Notification,
+            params,
+            declared,
+            result: None,
+            docs: Docs::default(),
+            needs: H::needs(),
+            call: call::notification(name, handler),
+        });
+        self
+    }
+
+    /// Declares an event the host may push to pages with [`Emitter::emit`]; pages listen with
+    /// `api.on(name, cb)`. Emitting an undeclared event is an error.
+    ///
+    /// ```
+    /// # use rpcview::Api;
+    /// let api = Api::new().event::<String>("notes.changed");
+    /// ```
+    pub fn event<T: Serialize + JsonSchema>(mut self, name: &str) -> Self {
+        let schema = self.gens.result_for::<T>();
+        if !valid_name(name) {
+            self.errors.push(BuildError::InvalidName(name.to_owned()));
+        } else if self.events.iter().any(|e| e.name == name) {
+            self.errors.push(BuildError::Duplicate(name.to_owned()));
+        }
+        self.last = Some(Last::Event(self.events.len()));
+        self.events.push(EventEntry {
+            name: name.to_owned(),
+            schema,
+            description: None,
+        });
+        self
+    }
+
+    /// Makes `state` available to every handler that takes [`State<T>`](crate::State) (or
+    /// asks [`Ctx::try_state`](crate::Ctx::try_state)); one value per type.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError, State};
+    /// struct Greeting(String);
+    /// async fn greet(State(g): State<Greeting>, _: Ctx, name: String) -> Result<String, RpcError> {
+    ///     Ok(format!("{} {name}", g.0))
+    /// }
+    /// let api = Api::new().manage(Greeting("hello".into())).method("greet", greet);
+    /// ```
+    pub fn manage<T: Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.states.insert(state);
+        self
+    }
+
+    /// Replaces the default [`Limits`].
+    ///
+    /// ```
+    /// # use rpcview::{Api, Limits};
+    /// let api = Api::new().limits(Limits { max_batch_len: 10, ..Limits::default() });
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if !valid_name(&entry.name) {
+            self.errors
+                .push(BuildError::InvalidName(entry.name.clone()));
+        } else if self.entries.iter().any(|e| e.name == entry.name) {
+            self.errors.push(BuildError::Duplicate(entry.name.clone()));
+        }
+        self.last = Some(Last::Entry(self.entries.len()));
+        self.entries.push(entry);
+    }
+
+    /// Checks the table and compiles every schema.
+    ///
+    /// # Errors
+    /// The first problem found: a duplicate or invalid name, a misplaced `.doc`, a handler
+    /// whose [`State`](crate::State) was never managed, or a schema that does not compile.
+    pub fn build(mut self) -> Result<Router, BuildError> {
+        if let Some(e) = self.errors.first() {
+            return Err(e.clone());
+        }
+        for entry in &self.entries {
+            if let Some(need) = entry.needs.filter(|n| !self.states.contains(n.id)) {
+                return Err(BuildError::MissingState {
+                    method: entry.name.clone(),
+                    state: need.name,
+                });
+            }
+        }
+        let param_defs = self.gens.params_definitions();
+        let result_defs = self.gens.result_definitions();
+        let compile = |name: &str, schema: &Value, defs: &Map<String, Value>| {
+            Validator::compile(schema, defs).map_err(|reason| BuildError::Schema {
+                name: name.to_owned(),
+                reason,
+            })
+        };
+
+        let mut event_checks = BTreeMap::new();
+        let mut events = BTreeMap::new();
+        for e in self.events {
+            event_checks.insert(
+                e.name.clone(),
+                Arc::new(compile(&e.name, &e.schema, &result_defs)?),
+            );
+            let info = EventInfo {
+                schema: e.schema,
+                description: e.description,
+            };
+            events.insert(e.name, info);
+        }
+        let shared = Arc::new(Shared {
+            states: std::mem::take(&mut self.states),
+            stats: Arc::new(Stats::default()),
+            events: event_checks,
+            push: Default::default(),
+        });
+
+        let mut calls = BTreeMap::new();
+        let mut methods = BTreeMap::new();
+        for entry in self.entries {
+            let shape = ParamShape::of(&entry.params, &param_defs, entry.declared);
+            let result = match &entry.result {
+                Some(s) if cfg!(debug_assertions) => Some(compile(&entry.name, s, &result_defs)?),
+                _ => None,
+            };
+            let compiled = Compiled {
+                shape: shape.clone(),
+                params: compile(&entry.name, &entry.params, &param_defs)?,
+                result,
+                name: entry.name.clone(),
+                call: entry.call,
+            };
+            calls.insert(entry.name.clone(), Arc::new(compiled));
+            let info = MethodInfo {
+                kind: entry.kind,
+                params: entry.params,
+                result: entry.result,
+                shape,
+                docs: entry.docs,
+            };
+            methods.insert(entry.name, info);
+        }
+        Ok(Router {
+            inner: Arc::new(RouterInner {
+                calls,
+                methods,
+                events,
+                info: self.info,
+                param_defs,
+                result_defs,
+                shared,
+                limits: self.limits,
+            }),
+        })
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with("rpc.")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ctx, State};
+
+    struct Store;
+    async fn uses_store(_: State<Store>, _: Ctx, _: ()) -> Result<(), RpcError> {
+        Ok(())
+    }
+
+    #[test]
+    fn missing_state_fails_the_build_naming_the_fix() {
+        let err = Api::new()
+            .method("notes.list", uses_store)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::MissingState { .. }));
+        assert!(
+            err.to_string().contains("call .manage(value) on the Api"),
+            "{err}"
+        );
+        assert!(Api::new()
+            .manage(Store)
+            .method("notes.list", uses_store)
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn duplicates_and_bad_names_fail_the_build() {
+        async fn ping(_: Ctx, _: ()) -> Result<(), RpcError> {
+            Ok(())
+        }
+        let dup = Api::new().method("a", ping).method("a", ping).build();
+        assert_eq!(dup.unwrap_err(), BuildError::Duplicate("a".into()));
+        let reserved = Api::new().method("rpc.x", ping).build();
+        assert_eq!(
+            reserved.unwrap_err(),
+            BuildError::InvalidName("rpc.x".into())
+        );
+    }
+}

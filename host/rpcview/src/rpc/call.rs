@@ -1,0 +1,143 @@
+//! One registered entry, ready to run: params shaped and validated, the handler run in its own
+//! task (so a panic is caught, and the handler finishes even if nobody waits for it), the
+//! result checked against its schema in debug builds.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::ctx::Ctx;
+use super::error::RpcError;
+use super::handler::{BoxFuture, Handler};
+use super::schema::ParamShape;
+use super::stats::InFlight;
+use super::validate::{Validator, Violation};
+
+/// A typed handler behind JSON in, JSON out.
+pub(crate) type Erased =
+    Arc<dyn Fn(Ctx, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync>;
+
+/// Wraps a method's handler: params decoded, result encoded.
+pub(crate) fn method<M, H, R>(name: &str, handler: H) -> Erased
+where
+    H: Handler<M, Output = Result<R, RpcError>>,
+    R: Serialize + Send + 'static,
+{
+    let name: Arc<str> = name.into();
+    Arc::new(move |ctx: Ctx, params: Value| {
+        let (handler, name) = (handler.clone(), name.clone());
+        Box::pin(async move {
+            let params = decode::<H::Params>(&name, params)?;
+            let result = spawn(&name, ctx.clone(), handler.call(ctx, params)).await??;
+            serde_json::to_value(result).map_err(|e| {
+                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
+            })
+        })
+    })
+}
+
+/// Wraps a notification's handler: params decoded, nothing returned.
+pub(crate) fn notification<M, H>(name: &str, handler: H) -> Erased
+where
+    H: Handler<M, Output = ()>,
+{
+    let name: Arc<str> = name.into();
+    Arc::new(move |ctx: Ctx, params: Value| {
+        let (handler, name) = (handler.clone(), name.clone());
+        Box::pin(async move {
+            let params = decode::<H::Params>(&name, params)?;
+            spawn(&name, ctx.clone(), handler.call(ctx, params)).await?;
+            Ok(Value::Null)
+        })
+    })
+}
+
+fn decode<P: serde::de::DeserializeOwned>(name: &str, params: Value) -> Result<P, RpcError> {
+    serde_json::from_value(params)
+        .map_err(|e| RpcError::invalid_params(format!("invalid params for '{name}': {e}")))
+}
+
+/// Runs `fut` in its own task, counted in flight; a panic becomes `-32603`.
+async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Result<T, RpcError> {
+    let guard = InFlight::enter(ctx.stats().clone());
+    let task = tokio::spawn(async move {
+        let _guard = guard;
+        fut.await
+    });
+    task.await.map_err(|e| {
+        let why = panic_message(e);
+        tracing::error!(method = %name, "handler panicked: {why}");
+        RpcError::internal(format!("the handler of '{name}' panicked: {why}"))
+    })
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "it was cancelled".into();
+    }
+    let payload = e.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".into())
+}
+
+/// One method or notification, compiled at [`Api::build`](crate::Api::build).
+pub(crate) struct Compiled {
+    pub(crate) name: String,
+    pub(crate) shape: ParamShape,
+    pub(crate) params: Validator,
+    pub(crate) result: Option<Validator>,
+    pub(crate) call: Erased,
+}
+
+impl Compiled {
+    /// Reads `raw` params (the one parse they get), shapes and validates them, runs the
+    /// handler, and checks its result (debug builds).
+    pub(crate) async fn run(&self, ctx: Ctx, raw: Option<&RawValue>) -> Result<Value, RpcError> {
+        let sent = raw
+            .map(|r| serde_json::from_str::<Value>(r.get()))
+            .transpose()
+            .map_err(|e| {
+                RpcError::invalid_params(format!("params of '{}' are not JSON: {e}", self.name))
+            })?;
+        let params = super::params::shape(&self.name, &self.shape, sent)?;
+        let violations = self.params.violations(&params);
+        if !violations.is_empty() {
+            return Err(invalid_params(&self.name, &violations));
+        }
+        let result = (self.call)(ctx, params).await?;
+        if let Some(check) = &self.result {
+            let violations = check.violations(&result);
+            if !violations.is_empty() {
+                let list = join(&violations);
+                tracing::error!(method = %self.name, "result does not match its schema: {list}");
+                return Err(RpcError::internal(format!(
+                    "the result of '{}' does not match its schema: {list}",
+                    self.name
+                ))
+                .with_data(serde_json::json!({ "method": self.name, "errors": violations })));
+            }
+        }
+        Ok(result)
+    }
+}
+
+pub(crate) fn join(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn invalid_params(method: &str, violations: &[Violation]) -> RpcError {
+    RpcError::invalid_params(format!(
+        "invalid params for '{method}': {}",
+        join(violations)
+    ))
+    .with_data(serde_json::json!({ "method": method, "errors": violations }))
+}

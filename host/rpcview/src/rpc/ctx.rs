@@ -1,0 +1,176 @@
+//! What a handler knows of its call: [`Ctx`], the [`CallSite`], and where events go.
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+
+use super::emit::{EmitError, Emitter, PushSink};
+use super::stats::Stats;
+use super::validate::Validator;
+
+/// Who is calling: the window's label and the origin of the page in it.
+///
+/// ```
+/// let site = rpcview::CallSite::new("main", "app://localhost");
+/// assert_eq!(&*site.window, "main");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallSite {
+    /// The window's label (`Window::new("main")`).
+    pub window: Arc<str>,
+    /// The origin the host verified the message came from.
+    pub origin: Arc<str>,
+}
+
+impl CallSite {
+    /// A call site for `window` at `origin`.
+    pub fn new(window: &str, origin: &str) -> Self {
+        Self {
+            window: window.into(),
+            origin: origin.into(),
+        }
+    }
+}
+
+/// Where an event goes.
+///
+/// ```
+/// let to_main = rpcview::Target::Window("main".into());
+/// assert_ne!(to_main, rpcview::Target::All);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Every open window whose allowlist accepts the event.
+    All,
+    /// One window, by label.
+    Window(String),
+}
+
+/// Values by type: managed state, and what an endpoint's owner attaches to its calls.
+#[derive(Default, Clone)]
+pub(crate) struct TypeMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl std::fmt::Debug for TypeMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TypeMap({} values)", self.0.len())
+    }
+}
+
+impl TypeMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
+        self.0.contains_key(&id)
+    }
+    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .and_then(|a| a.downcast::<T>().ok())
+    }
+    pub(crate) fn get_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|a| a.downcast_ref())
+    }
+}
+
+/// Shared by every call: state, counters, declared events, the push sink.
+pub(crate) struct Shared {
+    pub(crate) states: TypeMap,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) events: BTreeMap<String, Arc<Validator>>,
+    pub(crate) push: RwLock<Option<PushSink>>,
+}
+
+/// The context every handler gets: who called, managed state, and a way to push events.
+/// Inside an [`App`](crate::App), [`Ctx::app`] reaches the app itself (open a window, exit).
+///
+/// ```
+/// use rpcview::{Ctx, RpcError, Target};
+/// async fn touch(ctx: Ctx, id: String) -> Result<(), RpcError> {
+///     tracing::info!("window {} touched {id}", ctx.window());
+///     ctx.emit(Target::All, "notes.changed", &id).map_err(|e| RpcError::internal(e.to_string()))
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Ctx {
+    site: CallSite,
+    shared: Arc<Shared>,
+    extensions: Arc<TypeMap>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("site", &self.site)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    pub(crate) fn new(site: CallSite, shared: Arc<Shared>, extensions: Arc<TypeMap>) -> Self {
+        Self {
+            site,
+            shared,
+            extensions,
+        }
+    }
+
+    /// The label of the calling window.
+    pub fn window(&self) -> &str {
+        &self.site.window
+    }
+
+    /// The origin of the calling page, as the host verified it.
+    pub fn origin(&self) -> &str {
+        &self.site.origin
+    }
+
+    /// The state of type `T` added with [`Api::manage`](crate::Api::manage), if there is one.
+    /// A handler that always needs it takes [`State<T>`](crate::State) instead, which
+    /// [`Api::build`](crate::Api::build) checks.
+    ///
+    /// ```
+    /// # use rpcview::{Ctx, RpcError};
+    /// struct Counter(std::sync::atomic::AtomicU64);
+    /// async fn bump(ctx: Ctx, _: ()) -> Result<u64, RpcError> {
+    ///     let c = ctx.try_state::<Counter>().ok_or_else(|| RpcError::internal("no counter"))?;
+    ///     Ok(c.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    /// }
+    /// ```
+    pub fn try_state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.shared.states.get::<T>()
+    }
+
+    /// A value the endpoint's owner attached to every call of its window (an
+    /// [`App`](crate::App) attaches its `AppHandle`).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get_ref::<T>()
+    }
+
+    /// Pushes the declared event `event` with `payload` to `target`.
+    ///
+    /// # Errors
+    /// See [`Emitter::emit`].
+    pub fn emit<T: Serialize>(
+        &self,
+        target: Target,
+        event: &str,
+        payload: &T,
+    ) -> Result<(), EmitError> {
+        self.emitter().emit(target, event, payload)
+    }
+
+    /// A handle that pushes events after this call has returned (from a task it spawned).
+    pub fn emitter(&self) -> Emitter {
+        Emitter::new(self.shared.clone())
+    }
+
+    pub(crate) fn stats(&self) -> &Arc<Stats> {
+        &self.shared.stats
+    }
+}

@@ -1,0 +1,34 @@
+//! The JSON-RPC core: the [`Api`] table, its [`Router`], framing and dispatch
+//! ([`Endpoint`]), schemas and validation, the OpenRPC document. Nothing here knows about
+//! windows or webviews, so all of it is testable (and servable) without one.
+
+pub mod error;
+pub mod openrpc;
+
+mod allow;
+mod api;
+mod call;
+mod ctx;
+mod emit;
+mod endpoint;
+mod fields;
+mod handler;
+mod limits;
+mod params;
+mod router;
+mod schema;
+mod stats;
+mod validate;
+
+pub use allow::Allow;
+pub use api::{Api, BuildError};
+pub use ctx::{CallSite, Ctx, Target};
+pub use emit::{EmitError, Emitter};
+pub use endpoint::{Endpoint, DISCOVER};
+pub use error::RpcError;
+pub use handler::{Handler, State};
+pub use limits::Limits;
+pub use router::{AllowedNames, Docs, EventInfo, Info, Kind, MethodInfo, Router};
+pub use schema::{ParamShape, DEFINITIONS_PATH};
+pub use stats::Stats;
+pub use validate::Violation;

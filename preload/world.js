@@ -1,0 +1,1 @@
+../host/rpcview/src/bridge/js/world.js
