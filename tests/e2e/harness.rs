@@ -187,7 +187,7 @@ pub(crate) fn window_allowing(label: &str, page: &str, allow: Allow) -> Window {
     window(label, page).allow(allow)
 }
 
-fn pages() -> PathBuf {
+pub(crate) fn pages() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/pages")
 }
 

@@ -24,6 +24,10 @@ pub(crate) const ALL: &[Scenario] = &[
         "the_hello_example_greets_through_its_typescript_page",
         hello,
     ),
+    (
+        "page_failures_and_csp_violations_reach_the_host",
+        page_failures,
+    ),
 ];
 
 fn invoke() -> Result<(), String> {
@@ -240,6 +244,67 @@ fn hello() -> Result<(), String> {
                 )?;
                 ensure(h.stats().refused() == 0, || "messages were refused".into())
             })();
+            *v.lock().unwrap() = Some(outcome);
+            h.exit(0);
+        })
+        .run()
+        .map_err(|e| e.to_string())?;
+    ensure(code == 0, || format!("the app exited with {code}"))?;
+    let outcome = verdict.lock().unwrap().take();
+    outcome.unwrap_or(Err("the driver did not finish".into()))
+}
+
+/// Under the default Content-Security-Policy an inline script is blocked; that, console errors
+/// and warnings, an uncaught error and an unhandled rejection all reach the host (its log and
+/// `App::on_page_log`), with the window's label.
+fn page_failures() -> Result<(), String> {
+    use std::sync::{Arc, Mutex};
+    let logs: Arc<Mutex<Vec<rpcview::PageLog>>> = Arc::default();
+    let seen = logs.clone();
+    let probe = Arc::new(crate::harness::Probe::default());
+    let verdict = Arc::new(Mutex::new(None));
+    let v = verdict.clone();
+    let expected: [(&str, rpcview::PageLogLevel); 5] = [
+        (
+            "Content-Security-Policy blocked an inline script",
+            rpcview::PageLogLevel::Error,
+        ),
+        (
+            "deliberate console error {\"code\":7}",
+            rpcview::PageLogLevel::Error,
+        ),
+        ("deliberate warning", rpcview::PageLogLevel::Warn),
+        (
+            "uncaught Error: deliberate uncaught error",
+            rpcview::PageLogLevel::Error,
+        ),
+        (
+            "unhandled rejection: Error: deliberate rejection",
+            rpcview::PageLogLevel::Error,
+        ),
+    ];
+    let code = rpcview::App::new(crate::harness::test_api(probe))
+        .assets(rpcview::Assets::dir(crate::harness::pages()))
+        .on_page_log(move |log| seen.lock().unwrap().push(log.clone()))
+        .window(window("main", "csp.html"))
+        .setup(move |h| {
+            let found = |text: &str, level| {
+                logs.lock()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l.window == "main" && l.level == level && l.message.contains(text))
+            };
+            let all = || expected.iter().all(|(t, l)| found(t, *l));
+            let outcome = if wait_until(all, 30) {
+                let quiet = logs
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l.message.contains("quiet"));
+                ensure(!quiet, || "console.log was forwarded".into())
+            } else {
+                Err(format!("the host heard: {:#?}", logs.lock().unwrap()))
+            };
             *v.lock().unwrap() = Some(outcome);
             h.exit(0);
         })

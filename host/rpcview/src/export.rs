@@ -25,8 +25,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::contract::{compat, files, typescript};
-use crate::Router;
+use rpcview_contract::{compat, files, typescript};
+
+use crate::rpc::{openrpc, Allow, Router};
 
 /// The environment variable that makes [`Export::run`] write instead of check: set it to
 /// `write`.
@@ -96,7 +97,7 @@ impl Export {
     /// An export of everything `router` serves, into `./schema`.
     pub fn new(router: &Router) -> Self {
         Self {
-            document: router.openrpc(),
+            document: openrpc::document(router, &Allow::all()),
             dir: PathBuf::from("schema"),
             baseline: None,
             command: format!("{WRITE_VAR}=write cargo test"),

@@ -8,10 +8,12 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use tao::event_loop::EventLoopProxy;
 
 use super::handle::UserEvent;
+use super::{PageLog, PageLogLevel};
 use crate::bridge::{self, Handoff};
 use crate::rpc::Endpoint;
 
@@ -23,6 +25,7 @@ pub(crate) struct Glue {
     pub(crate) generation: Rc<Cell<u64>>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,
+    pub(crate) on_page_log: Option<Arc<dyn Fn(&PageLog) + Send + Sync>>,
 }
 
 impl Glue {
@@ -35,10 +38,21 @@ impl Glue {
                 tracing::warn!(window = %self.label, "refused: {refusal}");
             }
             Ok(Handoff::Log(log)) => {
+                let level = match log.level.as_str() {
+                    "warn" => PageLogLevel::Warn,
+                    _ => PageLogLevel::Error,
+                };
                 let (window, message) = (&self.label, &log.message);
-                match log.level.as_str() {
-                    "warn" => tracing::warn!(%window, "page: {message}"),
-                    _ => tracing::error!(%window, "page: {message}"),
+                match level {
+                    PageLogLevel::Warn => tracing::warn!(%window, "page: {message}"),
+                    PageLogLevel::Error => tracing::error!(%window, "page: {message}"),
+                }
+                if let Some(f) = &self.on_page_log {
+                    f(&PageLog {
+                        window: self.label.clone(),
+                        level,
+                        message: log.message,
+                    });
                 }
             }
             Ok(Handoff::Calls { nonce, messages }) => self.dispatch(nonce, messages),

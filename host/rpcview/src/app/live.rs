@@ -24,6 +24,7 @@ pub(crate) struct Host {
     pub(crate) csp: Arc<str>,
     pub(crate) handle: AppHandle,
     pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) on_page_log: Option<Arc<dyn Fn(&super::PageLog) + Send + Sync>>,
 }
 
 /// One open window.
@@ -76,6 +77,7 @@ impl Live {
             generation: generation.clone(),
             runtime: host.runtime.clone(),
             proxy: host.handle.proxy.clone(),
+            on_page_log: host.on_page_log.clone(),
         };
         bridge::webkitgtk::attach(&webview.webview(), &origin, move |stamped| {
             glue.on_message(&stamped)

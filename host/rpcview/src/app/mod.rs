@@ -65,6 +65,30 @@ pub enum AppError {
 
 type Setup = Box<dyn FnOnce(AppHandle) + Send>;
 
+/// A line a page reported: a `console.error` or `console.warn`, an uncaught error, an
+/// unhandled rejection, or a Content-Security-Policy violation. The host logs every one (at
+/// most 200 per page load); [`App::on_page_log`] sees them too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageLog {
+    /// The window's label.
+    pub window: String,
+    /// How bad it is.
+    pub level: PageLogLevel,
+    /// What the page said (at most 4 KiB).
+    pub message: String,
+}
+
+/// The level of a [`PageLog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageLogLevel {
+    /// `console.error`, uncaught errors, unhandled rejections, CSP violations.
+    Error,
+    /// `console.warn`.
+    Warn,
+}
+
 /// A desktop app: an [`Api`], windows, and where their pages come from.
 ///
 /// # Example
@@ -88,6 +112,7 @@ pub struct App {
     csp: String,
     setup: Vec<Setup>,
     runtime: Option<tokio::runtime::Handle>,
+    on_page_log: Option<Arc<dyn Fn(&PageLog) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for App {
@@ -110,6 +135,7 @@ impl App {
             csp: DEFAULT_CSP.into(),
             setup: Vec::new(),
             runtime: None,
+            on_page_log: None,
         }
     }
 
@@ -135,6 +161,23 @@ impl App {
     /// Violations are reported in the host's log.
     pub fn content_security_policy(mut self, csp: &str) -> Self {
         self.csp = csp.into();
+        self
+    }
+
+    /// Calls `f` with every line a page reports (console errors and warnings, uncaught errors,
+    /// CSP violations), on the UI thread: keep it short. They are logged with `tracing`
+    /// either way.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Window};
+    /// App::new(Api::new())
+    ///     .on_page_log(|log| eprintln!("[{}] {:?}: {}", log.window, log.level, log.message))
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn on_page_log(mut self, f: impl Fn(&PageLog) + Send + Sync + 'static) -> Self {
+        self.on_page_log = Some(Arc::new(f));
         self
     }
 
@@ -213,6 +256,7 @@ impl App {
             csp: self.csp.into(),
             handle: handle.clone(),
             runtime,
+            on_page_log: self.on_page_log,
         };
         let mut live: HashMap<String, Live> = HashMap::new();
         for spec in &self.windows {

@@ -9,12 +9,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::call::{self, Compiled, Erased};
-use super::ctx::{Shared, TypeMap};
 use super::error::RpcError;
 use super::handler::{Handler, Need};
 use super::limits::Limits;
 use super::router::{Docs, EventInfo, Info, Kind, MethodInfo, Router, RouterInner};
 use super::schema::{Generators, ParamShape};
+use super::shared::{Shared, TypeMap};
 use super::stats::Stats;
 use super::validate::Validator;
 

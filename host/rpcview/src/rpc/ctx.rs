@@ -1,14 +1,12 @@
 //! What a handler knows of its call: [`Ctx`], the [`CallSite`], and where events go.
 
-use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::emit::{EmitError, Emitter, PushSink};
+use super::emit::{EmitError, Emitter};
+use super::shared::{Shared, Target, TypeMap};
 use super::stats::Stats;
-use super::validate::Validator;
 
 /// Who is calling: the window's label and the origin of the page in it.
 ///
@@ -32,58 +30,6 @@ impl CallSite {
             origin: origin.into(),
         }
     }
-}
-
-/// Where an event goes.
-///
-/// ```
-/// let to_main = rpcview::Target::Window("main".into());
-/// assert_ne!(to_main, rpcview::Target::All);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Every open window whose allowlist accepts the event.
-    All,
-    /// One window, by label.
-    Window(String),
-}
-
-/// Values by type: managed state, and what an endpoint's owner attaches to its calls.
-#[derive(Default, Clone)]
-pub(crate) struct TypeMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
-
-impl std::fmt::Debug for TypeMap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TypeMap({} values)", self.0.len())
-    }
-}
-
-impl TypeMap {
-    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
-        self.0.insert(TypeId::of::<T>(), Arc::new(value));
-    }
-    pub(crate) fn contains(&self, id: TypeId) -> bool {
-        self.0.contains_key(&id)
-    }
-    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.0
-            .get(&TypeId::of::<T>())
-            .cloned()
-            .and_then(|a| a.downcast::<T>().ok())
-    }
-    pub(crate) fn get_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.0
-            .get(&TypeId::of::<T>())
-            .and_then(|a| a.downcast_ref())
-    }
-}
-
-/// Shared by every call: state, counters, declared events, the push sink.
-pub(crate) struct Shared {
-    pub(crate) states: TypeMap,
-    pub(crate) stats: Arc<Stats>,
-    pub(crate) events: BTreeMap<String, Arc<Validator>>,
-    pub(crate) push: RwLock<Option<PushSink>>,
 }
 
 /// The context every handler gets: who called, managed state, and a way to push events.

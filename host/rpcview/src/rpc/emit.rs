@@ -4,10 +4,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::ctx::{Shared, Target};
-
-/// Receives pushes for delivery: `(target, event name, JSON-RPC notification text)`.
-pub(crate) type PushSink = Arc<dyn Fn(Target, &str, String) + Send + Sync>;
+use super::shared::{PushSink, Shared, Target};
 
 /// Why an event was not pushed.
 #[derive(Debug, thiserror::Error)]

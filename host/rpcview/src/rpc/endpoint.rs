@@ -12,9 +12,10 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::ctx::{CallSite, Ctx, TypeMap};
+use super::ctx::{CallSite, Ctx};
 use super::error::{self, RpcError};
-use super::router::Router;
+use super::router::{Router, DISCOVER};
+use super::shared::TypeMap;
 use super::Allow;
 
 /// One window's view of the API: answers JSON-RPC messages for that window.
@@ -251,9 +252,6 @@ struct Request<'a> {
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(d).map(Some)
 }
-
-/// The OpenRPC service-discovery method: answers with the document of what this window may use.
-pub const DISCOVER: &str = "rpc.discover";
 
 impl Endpoint {
     fn discover(&self, params: Option<&str>) -> Result<Box<RawValue>, RpcError> {

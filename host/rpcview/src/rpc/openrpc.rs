@@ -300,3 +300,18 @@ fn reachable(root: &Value, components: &BTreeMap<String, Value>) -> BTreeSet<Str
     }
     seen
 }
+
+impl Router {
+    /// The OpenRPC document of everything this router serves (what `rpc.discover` answers a
+    /// window allowed everything).
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn ping(_: Ctx, _: ()) -> Result<String, RpcError> { Ok("pong".into()) }
+    /// let doc = Api::new().method("ping", ping).build().unwrap().openrpc();
+    /// assert_eq!(doc["methods"][0]["name"], "ping");
+    /// ```
+    pub fn openrpc(&self) -> Value {
+        document(self, &Allow::all())
+    }
+}

@@ -8,12 +8,16 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::call::Compiled;
-use super::ctx::Shared;
 use super::emit::Emitter;
 use super::limits::Limits;
 use super::schema::ParamShape;
+use super::shared::Shared;
 use super::stats::Stats;
 use super::Allow;
+
+/// The OpenRPC service-discovery method every router answers: the document of what the
+/// calling window may use. Names starting with `rpc.` are reserved for it.
+pub const DISCOVER: &str = "rpc.discover";
 
 /// What an entry of the [`Api`](crate::Api) is, as the page sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,19 +172,6 @@ impl Router {
         Emitter::new(self.inner.shared.clone())
     }
 
-    /// The OpenRPC document of everything this router serves (what `rpc.discover` answers a
-    /// window allowed everything).
-    ///
-    /// ```
-    /// # use rpcview::{Api, Ctx, RpcError};
-    /// async fn ping(_: Ctx, _: ()) -> Result<String, RpcError> { Ok("pong".into()) }
-    /// let doc = Api::new().method("ping", ping).build().unwrap().openrpc();
-    /// assert_eq!(doc["methods"][0]["name"], "ping");
-    /// ```
-    pub fn openrpc(&self) -> Value {
-        super::openrpc::document(self, &Allow::all())
-    }
-
     pub(crate) fn compiled(&self, name: &str) -> Option<&Arc<Compiled>> {
         self.inner.calls.get(name)
     }
@@ -188,8 +179,8 @@ impl Router {
     /// Names a page in `allow` may use: `(methods, notifications, events)`.
     pub fn allowed_names(&self, allow: &Allow) -> AllowedNames {
         let mut names = AllowedNames::default();
-        if allow.permits(super::endpoint::DISCOVER) {
-            names.methods.insert(super::endpoint::DISCOVER.to_owned());
+        if allow.permits(DISCOVER) {
+            names.methods.insert(DISCOVER.to_owned());
         }
         for (name, info) in &self.inner.methods {
             if allow.permits(name) {

@@ -425,7 +425,8 @@
   let logged = 0;
   const textOf = (value) => {
     try {
-      if (value instanceof ErrorCtor) return value.stack ? StringCtor(value.stack) : StringCtor(value);
+      // `Name: message`, then the stack where there is one (WebKit's stack has no message line).
+      if (value instanceof ErrorCtor) return StringCtor(value) + (value.stack ? '\n' + StringCtor(value.stack) : '');
       return typeof value === 'object' && value !== null ? jsonStringify(value) : StringCtor(value);
     } catch (_) {
       return '[unprintable]';
