@@ -8,12 +8,11 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use tao::event_loop::EventLoopProxy;
 
 use super::handle::UserEvent;
-use super::{PageLog, PageLogLevel};
+use super::{PageLog, PageLogHook, PageLogLevel};
 use crate::bridge::{self, Handoff};
 use crate::rpc::Endpoint;
 
@@ -25,7 +24,7 @@ pub(crate) struct Glue {
     pub(crate) generation: Rc<Cell<u64>>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,
-    pub(crate) on_page_log: Option<Arc<dyn Fn(&PageLog) + Send + Sync>>,
+    pub(crate) on_page_log: Option<PageLogHook>,
 }
 
 impl Glue {

@@ -24,7 +24,7 @@ pub(crate) struct Host {
     pub(crate) csp: Arc<str>,
     pub(crate) handle: AppHandle,
     pub(crate) runtime: tokio::runtime::Handle,
-    pub(crate) on_page_log: Option<Arc<dyn Fn(&super::PageLog) + Send + Sync>>,
+    pub(crate) on_page_log: Option<super::PageLogHook>,
 }
 
 /// One open window.

@@ -64,6 +64,8 @@ pub enum AppError {
 }
 
 type Setup = Box<dyn FnOnce(AppHandle) + Send>;
+/// What [`App::on_page_log`] was given.
+type PageLogHook = Arc<dyn Fn(&PageLog) + Send + Sync>;
 
 /// A line a page reported: a `console.error` or `console.warn`, an uncaught error, an
 /// unhandled rejection, or a Content-Security-Policy violation. The host logs every one (at
@@ -112,7 +114,7 @@ pub struct App {
     csp: String,
     setup: Vec<Setup>,
     runtime: Option<tokio::runtime::Handle>,
-    on_page_log: Option<Arc<dyn Fn(&PageLog) + Send + Sync>>,
+    on_page_log: Option<PageLogHook>,
 }
 
 impl std::fmt::Debug for App {
