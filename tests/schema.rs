@@ -67,10 +67,12 @@ fn a_breaking_change_against_the_baseline_fails() {
     export.write().unwrap();
     let err = export.run().unwrap_err().to_string();
     assert!(err.contains("notes.archive"), "{err}");
-    assert!(
-        err.contains("If deliberate, make the current document the new baseline: cp"),
-        "{err}"
+    let bump = format!(
+        "If deliberate, make the current document the new baseline: cp {} {}",
+        dir.path().join("openrpc.json").display(),
+        baseline.display()
     );
+    assert!(err.contains(&bump), "{err}");
     // The same document as its own baseline is compatible.
     std::fs::copy(dir.path().join("openrpc.json"), &baseline).unwrap();
     export.assert_fresh();

@@ -66,7 +66,7 @@ pub enum ExportError {
         command: String,
     },
     /// The document breaks pages built against the baseline.
-    #[error("{} breaking change(s) against {}:\n  {}\nIf deliberate, make the current document the new baseline: cp {} {0}", changes.len(), baseline.display(), changes.join("\n  "), current.display(), )]
+    #[error("{} breaking change(s) against {}:\n  {}\nIf deliberate, make the current document the new baseline: cp {} {}", changes.len(), baseline.display(), changes.join("\n  "), current.display(), baseline.display())]
     Breaking {
         /// The baseline document.
         baseline: PathBuf,

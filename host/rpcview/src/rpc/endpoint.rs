@@ -271,7 +271,7 @@ impl Endpoint {
     }
 
     fn not_allowed(&self, method: &str) -> RpcError {
-        tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist");
+        tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist; add it to the window's Window::allow if the page should use it");
         RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG).with_data(
             serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
         )
