@@ -32,6 +32,7 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo clippy -p rpcview --no-default-features --quiet -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p rpcview -p rpcview-contract
 
 # The schema checks with real tools: the OpenRPC project's validator, and tsc --strict over
 # the generated TypeScript, a sample consumer, every serde shape, the demo (checkJs), and the

@@ -597,3 +597,85 @@ fn calls_beyond_the_in_flight_limit_are_refused_until_some_finish() {
         assert_eq!(after, r#"{"jsonrpc":"2.0","result":1,"id":10}"#);
     });
 }
+
+/// Two blocking handlers hold their threads until the async call has been answered: if they
+/// ran on the runtime's (single) worker, that answer could never come and the test would time
+/// out instead.
+#[test]
+fn blocking_handlers_do_not_delay_async_calls() {
+    use std::sync::{Arc, Condvar, Mutex};
+    let gate: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+    let g = gate.clone();
+    let router = Api::new()
+        .blocking_method("disk.slow", move |_: Ctx, _: ()| {
+            let (open, cv) = &*g;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = cv.wait(open).unwrap();
+            }
+            Ok::<_, RpcError>("done")
+        })
+        .method("sum", sum)
+        .build()
+        .unwrap();
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let slow: Vec<_> = (1..=2)
+            .map(|i| {
+                let ep = ep.clone();
+                tokio::spawn(async move {
+                    ep.handle(&format!(
+                        r#"{{"jsonrpc":"2.0","method":"disk.slow","id":{i}}}"#
+                    ))
+                    .await
+                })
+            })
+            .collect();
+        // Both blocking handlers are running (and blocked) before the async call is made.
+        while router.stats().in_flight() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let fast = tokio::time::timeout(
+            Duration::from_secs(60),
+            ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":3}"#),
+        )
+        .await
+        .expect("an async call is answered while blocking handlers hold their threads");
+        assert_eq!(fast.unwrap(), r#"{"jsonrpc":"2.0","result":3,"id":3}"#);
+        assert_eq!(router.stats().in_flight(), 2, "the blocking ones still run");
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        for (i, task) in slow.into_iter().enumerate() {
+            let reply = task.await.unwrap().unwrap();
+            assert_eq!(
+                reply,
+                format!(r#"{{"jsonrpc":"2.0","result":"done","id":{}}}"#, i + 1)
+            );
+        }
+    });
+    assert_eq!(router.stats().in_flight(), 0);
+}
+
+#[test]
+fn a_panicking_blocking_handler_is_an_internal_error() {
+    let router = Api::new()
+        .blocking_method("boom", |_: Ctx, _: ()| -> Result<(), RpcError> {
+            panic!("blocking kaboom")
+        })
+        .build()
+        .unwrap();
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
+    let reply = rt()
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"boom","id":1}"#))
+        .unwrap();
+    assert_eq!(
+        reply,
+        r#"{"jsonrpc":"2.0","error":{"code":-32603,"message":"the handler of 'boom' panicked: blocking kaboom"},"id":1}"#
+    );
+    assert_eq!(router.stats().in_flight(), 0);
+}

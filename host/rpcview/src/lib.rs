@@ -85,8 +85,8 @@ pub use rpcview_contract as contract;
 
 pub use export::{Export, ExportError};
 pub use rpc::{
-    error, Allow, Api, BuildError, CallSite, Ctx, EmitError, Emitter, Endpoint, Handler, Limits,
-    Router, RpcError, State, Stats, Target,
+    error, Allow, Api, BlockingHandler, BuildError, CallSite, Ctx, EmitError, Emitter, Endpoint,
+    Handler, Limits, Router, RpcError, State, Stats, Target,
 };
 
 #[cfg(feature = "webview")]

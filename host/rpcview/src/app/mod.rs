@@ -203,8 +203,11 @@ impl App {
         self
     }
 
-    /// Opens the windows and runs until [`AppHandle::exit`] or the last window closes.
-    /// Returns the exit code, after handlers still in flight have finished (up to 10 s).
+    /// Opens the windows and runs until [`AppHandle::exit`], the last window closes, or
+    /// SIGINT or SIGTERM arrives. Returns the exit code (the one given to `exit`; 0 when the
+    /// last window closed; 130 for SIGINT and 143 for SIGTERM) after handlers still in flight
+    /// have finished (up to 10 s), and after dropping the state given to
+    /// [`Api::manage`](crate::Api::manage), so stores flush.
     ///
     /// # Errors
     /// The API or window list is wrong, or the window system did not start.
@@ -252,6 +255,7 @@ impl App {
                     text,
                 });
             }));
+        let signals = on_signals(&handle);
         let host = Host {
             router: router.clone(),
             schemes: Arc::new(self.schemes),
@@ -264,6 +268,10 @@ impl App {
         for spec in &self.windows {
             live.insert(spec.label.clone(), Live::open(&event_loop, spec, &host)?);
         }
+        tracing::info!(
+            windows = live.len(),
+            "running; SIGINT or SIGTERM closes the app"
+        );
         for f in self.setup {
             let h = handle.clone();
             std::thread::spawn(move || f(h));
@@ -282,6 +290,10 @@ impl App {
         while router.stats().in_flight() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
+        for id in signals {
+            id.remove();
+        }
+        router.release_state();
         if let Some(rt) = owned {
             rt.shutdown_timeout(Duration::from_secs(1));
         }
@@ -297,6 +309,25 @@ impl App {
             }
         }
     }
+}
+
+/// SIGINT and SIGTERM end the app as closing its last window does, with exit code 128 + the
+/// signal's number (130, 143), as shells report a process a signal ended.
+fn on_signals(handle: &AppHandle) -> Vec<gtk::glib::SourceId> {
+    const SIGNALS: [(i32, &str); 2] = [(2, "SIGINT"), (15, "SIGTERM")];
+    SIGNALS
+        .into_iter()
+        .map(|(signum, name)| {
+            let handle = handle.clone();
+            gtk::glib::unix_signal_add_local(signum, move || {
+                tracing::info!(
+                    "received {name}: closing the app (handlers get up to 10 s to finish)"
+                );
+                handle.exit(128 + signum);
+                gtk::glib::ControlFlow::Continue
+            })
+        })
+        .collect()
 }
 
 /// One turn of the event loop; `Some(code)` ends it.

@@ -2,7 +2,7 @@
 //! checks it and compiles every schema into a [`Router`].
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::call::{self, Compiled, Erased};
 use super::error::RpcError;
-use super::handler::{Handler, Need};
+use super::handler::{BlockingHandler, Handler, Need};
 use super::limits::Limits;
 use super::router::{Docs, EventInfo, Info, Kind, MethodInfo, Router, RouterInner};
 use super::schema::{Generators, ParamShape};
@@ -51,7 +51,7 @@ pub enum BuildError {
 
 /// The API a page may call: methods, notifications and events, registered by name.
 ///
-/// Handlers are plain async functions taking a [`Ctx`] and their params type, which derives
+/// Handlers are plain async functions taking a [`Ctx`](crate::Ctx) and their params type, which derives
 /// `Deserialize` and `JsonSchema`; methods return `Result<T, RpcError>` with `T: Serialize +
 /// JsonSchema`. Params are checked against the schema before the handler runs.
 ///
@@ -256,6 +256,40 @@ impl Api {
         self
     }
 
+    /// Registers a method whose handler is a plain (not async) function that may block: CPU
+    /// work, synchronous file or network I/O. It runs on tokio's blocking pool (up to 512
+    /// threads by default; bring your own runtime with `App::runtime` to size it), so it never
+    /// stalls the async handlers of any window. The page calls it like any method.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// fn hash_file(_: Ctx, (path,): (String,)) -> Result<u64, RpcError> {
+    ///     let bytes = std::fs::read(&path).map_err(|e| RpcError::new(1, format!("{path}: {e}")))?;
+    ///     Ok(bytes.iter().map(|b| u64::from(*b)).sum())
+    /// }
+    /// let api = Api::new().blocking_method("files.hash", hash_file);
+    /// # api.build().unwrap();
+    /// ```
+    pub fn blocking_method<M, H, R>(mut self, name: &str, handler: H) -> Self
+    where
+        H: BlockingHandler<M, Output = Result<R, RpcError>>,
+        R: Serialize + JsonSchema + Send + 'static,
+    {
+        let (params, declared) = self.gens.params_for::<H::Params>();
+        let result = self.gens.result_for::<R>();
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Method,
+            params,
+            declared,
+            result: Some(result),
+            docs: Docs::default(),
+            needs: H::needs(),
+            call: call::blocking_method(name, handler),
+        });
+        self
+    }
+
     /// Registers a notification: the page sends it with `api.notify(name, params)` and gets no
     /// reply, not even on error (invalid params are logged). The handler is
     /// `async fn(Ctx, P)` or `async fn(State<S>, Ctx, P)`.
@@ -283,7 +317,7 @@ impl Api {
         self
     }
 
-    /// Declares an event the host may push to pages with [`Emitter::emit`]; pages listen with
+    /// Declares an event the host may push to pages with [`Emitter::emit`](crate::Emitter::emit); pages listen with
     /// `api.on(name, cb)`. Emitting an undeclared event is an error.
     ///
     /// ```
@@ -384,7 +418,7 @@ impl Api {
             events.insert(e.name, info);
         }
         let shared = Arc::new(Shared {
-            states: std::mem::take(&mut self.states),
+            states: RwLock::new(std::mem::take(&mut self.states)),
             stats: Arc::new(Stats::default()),
             events: event_checks,
             push: Default::default(),
@@ -464,6 +498,22 @@ mod tests {
             .method("notes.list", uses_store)
             .build()
             .is_ok());
+    }
+
+    #[test]
+    fn releasing_state_drops_it_while_the_router_lives() {
+        struct Flushes(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Flushes {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let flushed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let router = Api::new().manage(Flushes(flushed.clone())).build().unwrap();
+        let kept = router.clone();
+        router.release_state();
+        assert!(flushed.load(std::sync::atomic::Ordering::SeqCst));
+        drop(kept);
     }
 
     #[test]

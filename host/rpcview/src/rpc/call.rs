@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::error::RpcError;
-use super::handler::{BoxFuture, Handler};
+use super::handler::{BlockingHandler, BoxFuture, Handler};
 use super::schema::ParamShape;
 use super::stats::InFlight;
 use super::validate::{Validator, Violation};
@@ -31,6 +31,30 @@ where
         Box::pin(async move {
             let params = decode::<H::Params>(&name, params)?;
             let result = spawn(&name, ctx.clone(), handler.call(ctx, params)).await??;
+            serde_json::to_value(result).map_err(|e| {
+                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
+            })
+        })
+    })
+}
+
+/// Wraps a blocking method's handler: run on tokio's blocking pool, so it may block.
+pub(crate) fn blocking_method<M, H, R>(name: &str, handler: H) -> Erased
+where
+    H: BlockingHandler<M, Output = Result<R, RpcError>>,
+    R: Serialize + Send + 'static,
+{
+    let name: Arc<str> = name.into();
+    Arc::new(move |ctx: Ctx, params: Value| {
+        let (handler, name) = (handler.clone(), name.clone());
+        Box::pin(async move {
+            let params = decode::<H::Params>(&name, params)?;
+            let guard = InFlight::enter(ctx.stats().clone());
+            let task = tokio::task::spawn_blocking(move || {
+                let _guard = guard;
+                handler.call(ctx, params)
+            });
+            let result = task.await.map_err(|e| panicked(&name, e))??;
             serde_json::to_value(result).map_err(|e| {
                 RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
             })
@@ -66,11 +90,13 @@ async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Re
         let _guard = guard;
         fut.await
     });
-    task.await.map_err(|e| {
-        let why = panic_message(e);
-        tracing::error!(method = %name, "handler panicked: {why}");
-        RpcError::internal(format!("the handler of '{name}' panicked: {why}"))
-    })
+    task.await.map_err(|e| panicked(name, e))
+}
+
+fn panicked(name: &str, e: tokio::task::JoinError) -> RpcError {
+    let why = panic_message(e);
+    tracing::error!(method = %name, "handler panicked: {why}");
+    RpcError::internal(format!("the handler of '{name}' panicked: {why}"))
 }
 
 fn panic_message(e: tokio::task::JoinError) -> String {

@@ -89,7 +89,7 @@ impl Ctx {
     /// }
     /// ```
     pub fn try_state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.shared.states.get::<T>()
+        self.shared.states.read().expect("state lock").get::<T>()
     }
 
     /// A value the endpoint's owner attached to every call of its window (an

@@ -113,3 +113,60 @@ where
         })
     }
 }
+
+/// A synchronous function the [`Api`](crate::Api) can register with
+/// [`Api::blocking_method`](crate::Api::blocking_method): it runs on tokio's blocking pool, so
+/// it may block (CPU work, synchronous file or network I/O) without stalling other calls.
+/// Implemented for `Fn(Ctx, P) -> T` and `Fn(State<S>, Ctx, P) -> T`.
+pub trait BlockingHandler<M>: Clone + Send + Sync + 'static {
+    /// The params type, checked against its JSON Schema before the handler runs.
+    type Params: DeserializeOwned + JsonSchema + Send + 'static;
+    /// What the handler returns: `Result<T, RpcError>`.
+    type Output: Send + 'static;
+    /// Runs the handler (on a thread that may block).
+    #[doc(hidden)]
+    fn call(&self, ctx: Ctx, params: Self::Params) -> Self::Output;
+    /// The state it needs, if any.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn needs() -> Option<Need> {
+        None
+    }
+}
+
+impl<F, P, T> BlockingHandler<(Ctx, P)> for F
+where
+    F: Fn(Ctx, P) -> T + Clone + Send + Sync + 'static,
+    P: DeserializeOwned + JsonSchema + Send + 'static,
+    T: Send + 'static,
+{
+    type Params = P;
+    type Output = T;
+    fn call(&self, ctx: Ctx, params: P) -> T {
+        self(ctx, params)
+    }
+}
+
+impl<F, S, P, T> BlockingHandler<(State<S>, Ctx, P)> for F
+where
+    F: Fn(State<S>, Ctx, P) -> T + Clone + Send + Sync + 'static,
+    S: Send + Sync + 'static,
+    P: DeserializeOwned + JsonSchema + Send + 'static,
+    T: Send + 'static,
+{
+    type Params = P;
+    type Output = T;
+    fn call(&self, ctx: Ctx, params: P) -> T {
+        let state = ctx
+            .try_state::<S>()
+            .expect("Api::build checked every needed state");
+        self(State(state), ctx, params)
+    }
+    #[allow(private_interfaces)]
+    fn needs() -> Option<Need> {
+        Some(Need {
+            id: TypeId::of::<S>(),
+            name: std::any::type_name::<S>(),
+        })
+    }
+}

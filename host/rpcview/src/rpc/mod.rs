@@ -27,7 +27,7 @@ pub use ctx::{CallSite, Ctx};
 pub use emit::{EmitError, Emitter};
 pub use endpoint::Endpoint;
 pub use error::RpcError;
-pub use handler::{Handler, State};
+pub use handler::{BlockingHandler, Handler, State};
 pub use limits::Limits;
 pub use router::{AllowedNames, Docs, EventInfo, Info, Kind, MethodInfo, Router, DISCOVER};
 pub use schema::{ParamShape, DEFINITIONS_PATH};

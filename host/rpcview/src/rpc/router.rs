@@ -172,6 +172,15 @@ impl Router {
         Emitter::new(self.inner.shared.clone())
     }
 
+    /// Drops the managed state (the app does this when it shuts down, after handlers have
+    /// finished), so that stores flush even while handles to the router live on. Handlers
+    /// called afterwards find no state.
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn release_state(&self) {
+        let states = std::mem::take(&mut *self.inner.shared.states.write().expect("state lock"));
+        drop(states);
+    }
+
     pub(crate) fn compiled(&self, name: &str) -> Option<&Arc<Compiled>> {
         self.inner.calls.get(name)
     }

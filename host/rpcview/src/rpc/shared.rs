@@ -57,7 +57,9 @@ impl TypeMap {
 
 /// Shared by every call: state, counters, declared events, the push sink.
 pub(crate) struct Shared {
-    pub(crate) states: TypeMap,
+    /// Emptied when the app shuts down, so managed state is dropped (stores flush) even
+    /// while a handle to the router lives on.
+    pub(crate) states: RwLock<TypeMap>,
     pub(crate) stats: Arc<Stats>,
     pub(crate) events: BTreeMap<String, Arc<Validator>>,
     pub(crate) push: RwLock<Option<PushSink>>,
