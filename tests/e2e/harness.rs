@@ -23,6 +23,8 @@ pub(crate) struct Probe {
     pub(crate) victim_runs: AtomicU64,
     /// `test.slow` handlers that ran to their end.
     pub(crate) slow_completed: AtomicU64,
+    /// Page loads that asked `test.loads`.
+    pub(crate) loads: AtomicU64,
 }
 
 /// One check the page made.
@@ -142,6 +144,13 @@ pub(crate) fn test_api(probe: Arc<Probe>) -> Api {
                 Ok::<_, RpcError>(())
             }
         })
+        .method("test.loads", {
+            let probe = probe.clone();
+            move |_: Ctx, _: ()| {
+                let probe = probe.clone();
+                async move { Ok::<_, RpcError>(probe.loads.fetch_add(1, Ordering::SeqCst) + 1) }
+            }
+        })
         .method("test.stats", move |_: Ctx, _: ()| {
             let probe = p3.clone();
             async move {
@@ -200,13 +209,26 @@ pub(crate) fn run(
         + Send
         + 'static,
 ) -> Result<(), String> {
+    run_with(windows, |app| app, driver)
+}
+
+/// [`run`], with the app configured further by `configure` (hooks, policies).
+pub(crate) fn run_with(
+    windows: Vec<Window>,
+    configure: impl FnOnce(App) -> App,
+    driver: impl FnOnce(&AppHandle, &Arc<Probe>, &mpsc::Receiver<Done>) -> Result<(), String>
+        + Send
+        + 'static,
+) -> Result<(), String> {
     let probe = Arc::new(Probe::default());
     let (tx, rx) = mpsc::channel();
     *probe.done.lock().unwrap() = Some(tx);
-    let mut app = App::new(test_api(probe.clone()))
-        .serve("app", Assets::dir(pages()))
-        .serve("other", Assets::dir(pages()))
-        .content_security_policy(TEST_CSP);
+    let mut app = configure(
+        App::new(test_api(probe.clone()))
+            .serve("app", Assets::dir(pages()))
+            .serve("other", Assets::dir(pages()))
+            .content_security_policy(TEST_CSP),
+    );
     for w in windows {
         app = app.window(w);
     }

@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use rpcview::Allow;
 
-use crate::harness::{await_phase, ensure, run, wait_until, window, window_allowing};
+use crate::harness::{await_phase, ensure, run, run_with, wait_until, window, window_allowing};
 
 type Scenario = (&'static str, fn() -> Result<(), String>);
 
@@ -28,6 +28,11 @@ pub(crate) const ALL: &[Scenario] = &[
         "page_failures_and_csp_violations_reach_the_host",
         page_failures,
     ),
+    (
+        "a_crashed_web_process_cancels_its_calls_and_reloads",
+        crashed,
+    ),
+    ("an_unresponsive_page_is_noticed_and_reloaded", unresponsive),
 ];
 
 fn invoke() -> Result<(), String> {
@@ -313,4 +318,114 @@ fn page_failures() -> Result<(), String> {
     ensure(code == 0, || format!("the app exited with {code}"))?;
     let outcome = verdict.lock().unwrap().take();
     outcome.unwrap_or(Err("the driver did not finish".into()))
+}
+
+/// Faults the app's `on_fault` hook saw.
+type Faults = std::sync::Arc<std::sync::Mutex<Vec<rpcview::Fault>>>;
+
+fn watching(faults: &Faults) -> impl FnOnce(rpcview::App) -> rpcview::App {
+    let seen = faults.clone();
+    move |app| app.on_fault(move |f| seen.lock().unwrap().push(f.clone()))
+}
+
+/// The pids of this process's WebKit web processes.
+fn web_processes() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some((head, tail)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let comm = head.split_once(" (").map(|(_, c)| c).unwrap_or_default();
+        let ppid = tail.split_whitespace().nth(1).unwrap_or_default();
+        if comm.starts_with("WebKitWebProces") && ppid == me {
+            if let Ok(pid) = entry.file_name().to_string_lossy().parse() {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+/// The web process is killed as the OOM killer would (SIGKILL) while a call runs: the host
+/// reports it, cancels the call (in flight back to 0), drops its reply, and reloads the page.
+fn crashed() -> Result<(), String> {
+    let faults: Faults = Default::default();
+    let f = faults.clone();
+    run_with(
+        vec![window("main", "crash.html")],
+        watching(&faults),
+        move |h, probe, rx| {
+            await_phase(probe, rx, "slow-started", 60)?;
+            ensure(wait_until(|| h.stats().in_flight() >= 1, 30), || {
+                "the slow call never started".into()
+            })?;
+            let pids = web_processes();
+            ensure(pids.len() == 1, || format!("web processes: {pids:?}"))?;
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", &pids[0].to_string()])
+                .status()
+                .map_err(|e| e.to_string())?;
+            ensure(killed.success(), || "kill failed".into())?;
+            let gone = || {
+                f.lock().unwrap().iter().any(|f| {
+                matches!(f, rpcview::Fault::WebProcessGone {
+                    window, reason: rpcview::GoneReason::Crashed, cancelled, recovery: rpcview::Recovery::Reloaded, ..
+                } if window == "main" && *cancelled >= 1)
+            })
+            };
+            ensure(wait_until(gone, 30), || {
+                format!("faults seen: {:?}", f.lock().unwrap())
+            })?;
+            ensure(wait_until(|| h.stats().in_flight() == 0, 30), || {
+                format!("{} calls still in flight", h.stats().in_flight())
+            })?;
+            await_phase(probe, rx, "reloaded", 60)?;
+            ensure(h.stats().replies_dropped() >= 1, || {
+                "the cancelled call's reply was not dropped".into()
+            })?;
+            ensure(probe.slow_completed.load(Ordering::SeqCst) == 0, || {
+                "the cancelled handler ran to its end".into()
+            })
+        },
+    )
+}
+
+/// A page that busy-loops is noticed within its window's limit (1 s here), reported, and,
+/// as the window's policy says, its web process is ended and the page loaded anew.
+fn unresponsive() -> Result<(), String> {
+    let faults: Faults = Default::default();
+    let f = faults.clone();
+    let w = window("main", "hang.html").on_unresponsive(
+        std::time::Duration::from_secs(1),
+        rpcview::UnresponsivePolicy::Reload,
+    );
+    run_with(vec![w], watching(&faults), move |_h, probe, rx| {
+        await_phase(probe, rx, "hanging", 60)?;
+        let noticed = || {
+            f.lock().unwrap().iter().any(|f| {
+                matches!(f, rpcview::Fault::Unresponsive {
+                    window, after, recovery: rpcview::Recovery::Reloaded, ..
+                } if window == "main" && *after >= std::time::Duration::from_secs(1))
+            })
+        };
+        ensure(wait_until(noticed, 60), || {
+            format!("faults seen: {:?}", f.lock().unwrap())
+        })?;
+        await_phase(probe, rx, "recovered", 60)?;
+        let ended = f.lock().unwrap().iter().any(|f| {
+            matches!(
+                f,
+                rpcview::Fault::WebProcessGone {
+                    reason: rpcview::GoneReason::TerminatedByApi,
+                    ..
+                }
+            )
+        });
+        ensure(ended, || format!("faults seen: {:?}", f.lock().unwrap()))
+    })
 }

@@ -90,7 +90,10 @@ pub use rpc::{
 };
 
 #[cfg(feature = "webview")]
-pub use app::{App, AppError, AppHandle, Assets, PageLog, PageLogLevel, Window, DEFAULT_CSP};
+pub use app::{
+    App, AppError, AppHandle, Assets, CrashPolicy, Fault, GoneReason, PageLog, PageLogLevel,
+    Recovery, UnresponsivePolicy, Window, DEFAULT_CSP,
+};
 
 /// The crates rpcview's types are made of, re-exported so an app can match their versions
 /// (derives in the app still need `serde` and `schemars` in its own `Cargo.toml`, at the same

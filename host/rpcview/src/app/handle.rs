@@ -30,6 +30,13 @@ pub(crate) enum UserEvent {
     },
     Reload(String),
     Open(Box<Window>),
+    /// The web process of `window` is gone.
+    Gone {
+        window: String,
+        reason: super::GoneReason,
+    },
+    /// Time to probe every page's responsiveness.
+    Tick,
     Close(String),
     Screenshot {
         window: String,

@@ -4,6 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use tao::dpi::LogicalSize;
 use tao::event_loop::EventLoopWindowTarget;
@@ -25,6 +26,16 @@ pub(crate) struct Host {
     pub(crate) handle: AppHandle,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) on_page_log: Option<super::PageLogHook>,
+    pub(crate) on_fault: Option<super::FaultHook>,
+}
+
+impl Host {
+    /// Tells the app's fault hook, if it has one.
+    pub(crate) fn fault(&self, fault: super::Fault) {
+        if let Some(f) = &self.on_fault {
+            f(&fault);
+        }
+    }
 }
 
 /// One open window.
@@ -37,6 +48,17 @@ pub(crate) struct Live {
     pub(crate) generation: Rc<Cell<u64>>,
     /// Replies and pushes waiting for the end of this loop turn: `(nonce, text)`.
     pub(crate) outbox: Vec<(String, String)>,
+    /// What the window was opened as (its fault policies).
+    pub(crate) spec: Window,
+    /// When its web process was last gone, within the last minute.
+    pub(crate) crashes: super::faults::Crashes,
+    /// The responsiveness probe: the last one sent, when, and the last one answered.
+    pub(crate) probe: Option<(u64, Instant)>,
+    pub(crate) answered: Rc<Cell<u64>>,
+    /// Noticed as unresponsive and not answering since.
+    pub(crate) hung: bool,
+    /// The app ended the web process to reload the page (an unresponsive page).
+    pub(crate) reload_when_gone: bool,
 }
 
 impl Live {
@@ -82,6 +104,11 @@ impl Live {
         bridge::webkitgtk::attach(&webview.webview(), &origin, move |stamped| {
             glue.on_message(&stamped)
         });
+        let (proxy, label) = (host.handle.proxy.clone(), spec.label.clone());
+        bridge::webkitgtk::on_process_gone(&webview.webview(), move |reason| {
+            let window = label.clone();
+            let _ = proxy.send_event(UserEvent::Gone { window, reason });
+        });
         webview
             .load_url(&spec.url)
             .map_err(|e| fail(e.to_string()))?;
@@ -92,7 +119,34 @@ impl Live {
             endpoint,
             generation,
             outbox: Vec::new(),
+            spec: spec.clone(),
+            crashes: Default::default(),
+            probe: None,
+            answered: Rc::new(Cell::new(0)),
+            hung: false,
+            reload_when_gone: false,
         })
+    }
+
+    /// Sends a responsiveness probe if none is out; returns how long the one out has gone
+    /// unanswered, if it has.
+    pub(crate) fn probe(&mut self, now: Instant) -> Option<std::time::Duration> {
+        match self.probe {
+            Some((id, _)) if self.answered.get() >= id => {
+                self.probe = None;
+                None
+            }
+            Some((_, sent)) => Some(now - sent),
+            None => {
+                let id = self.answered.get() + 1;
+                let answered = self.answered.clone();
+                bridge::webkitgtk::ping(&self.webview.webview(), move || {
+                    answered.set(answered.get().max(id))
+                });
+                self.probe = Some((id, now));
+                None
+            }
+        }
     }
 
     /// Delivers everything waiting, one script per page nonce.

@@ -11,12 +11,14 @@
 //! - `assets.rs`: [`Assets`], the files a page is served from.
 
 mod assets;
+mod faults;
 mod glue;
 mod handle;
 mod live;
 mod window;
 
 pub use assets::{Assets, DEFAULT_CSP};
+pub use faults::{CrashPolicy, Fault, GoneReason, Recovery, UnresponsivePolicy};
 pub use handle::AppHandle;
 pub use window::Window;
 
@@ -66,6 +68,8 @@ pub enum AppError {
 type Setup = Box<dyn FnOnce(AppHandle) + Send>;
 /// What [`App::on_page_log`] was given.
 type PageLogHook = Arc<dyn Fn(&PageLog) + Send + Sync>;
+/// What [`App::on_fault`] was given.
+type FaultHook = Arc<dyn Fn(&Fault) + Send + Sync>;
 
 /// A line a page reported: a `console.error` or `console.warn`, an uncaught error, an
 /// unhandled rejection, or a Content-Security-Policy violation. The host logs every one (at
@@ -115,6 +119,7 @@ pub struct App {
     setup: Vec<Setup>,
     runtime: Option<tokio::runtime::Handle>,
     on_page_log: Option<PageLogHook>,
+    on_fault: Option<FaultHook>,
 }
 
 impl std::fmt::Debug for App {
@@ -138,6 +143,7 @@ impl App {
             setup: Vec::new(),
             runtime: None,
             on_page_log: None,
+            on_fault: None,
         }
     }
 
@@ -180,6 +186,24 @@ impl App {
     /// ```
     pub fn on_page_log(mut self, f: impl Fn(&PageLog) + Send + Sync + 'static) -> Self {
         self.on_page_log = Some(Arc::new(f));
+        self
+    }
+
+    /// Calls `f` with every fault of a page (its web process gone, unresponsive, answering
+    /// again) and what the app did about it, on the UI thread: keep it short. Each window's
+    /// policies ([`Window::on_crash`], [`Window::on_unresponsive`]) decide what is done; every
+    /// fault is logged either way.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Fault, Window};
+    /// App::new(Api::new())
+    ///     .on_fault(|fault| eprintln!("page fault: {fault:?}"))
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn on_fault(mut self, f: impl Fn(&Fault) + Send + Sync + 'static) -> Self {
+        self.on_fault = Some(Arc::new(f));
         self
     }
 
@@ -263,7 +287,9 @@ impl App {
             handle: handle.clone(),
             runtime,
             on_page_log: self.on_page_log,
+            on_fault: self.on_fault,
         };
+        heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();
         for spec in &self.windows {
             live.insert(spec.label.clone(), Live::open(&event_loop, spec, &host)?);
@@ -431,6 +457,128 @@ fn on_user_event(
             }
         }
         UserEvent::Exit(c) => return Some(c),
+        UserEvent::Gone { window, reason } => return on_gone(window, reason, host, live),
+        UserEvent::Tick => return on_tick(host, live),
     }
     None
+}
+
+/// Asks the UI thread to probe every page twice a second, as long as the app runs.
+fn heartbeat(handle: &AppHandle) {
+    let proxy = handle.proxy.clone();
+    std::thread::Builder::new()
+        .name("rpcview-heartbeat".into())
+        .spawn(move || {
+            while proxy.send_event(UserEvent::Tick).is_ok() {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        })
+        .expect("a thread starts");
+}
+
+/// A window's web process is gone: drop what its page was owed, then apply its policy.
+fn on_gone(
+    window: String,
+    reason: GoneReason,
+    host: &Host,
+    live: &mut HashMap<String, Live>,
+) -> Option<i32> {
+    let w = live.get_mut(&window)?;
+    w.generation.set(w.generation.get() + 1);
+    let cancelled = w.endpoint.cancel_running();
+    w.probe = None;
+    w.hung = false;
+    let asked = reason == GoneReason::TerminatedByApi && std::mem::take(&mut w.reload_when_gone);
+    let (recovery, why) = match w.spec.crash {
+        _ if asked => (Recovery::Reloaded, String::new()),
+        CrashPolicy::Reload { max_per_minute } => {
+            if w.crashes.allow_reload(max_per_minute, Instant::now()) {
+                (Recovery::Reloaded, String::new())
+            } else {
+                let why = format!(" (gone {} times within a minute)", w.crashes.recent());
+                (Recovery::Closed, why)
+            }
+        }
+        CrashPolicy::Close => (Recovery::Closed, String::new()),
+        CrashPolicy::Exit(code) => (Recovery::Exiting(code), String::new()),
+    };
+    tracing::error!(%window, ?reason, cancelled, "web process gone: {reason}; {}{why}", describe(recovery));
+    host.fault(Fault::WebProcessGone {
+        window: window.clone(),
+        reason,
+        cancelled,
+        recovery,
+    });
+    recover(&window, recovery, live)
+}
+
+/// Probes every page; notices the ones that stopped (or started again) answering.
+fn on_tick(host: &Host, live: &mut HashMap<String, Live>) -> Option<i32> {
+    let now = Instant::now();
+    let mut closing = Vec::new();
+    for w in live.values_mut() {
+        let (limit, policy) = w.spec.unresponsive;
+        match w.probe(now) {
+            None if w.hung => {
+                w.hung = false;
+                tracing::info!(window = %w.label, "the page answers again");
+                host.fault(Fault::Responsive {
+                    window: w.label.clone(),
+                });
+            }
+            Some(after) if !w.hung && after >= limit => {
+                w.hung = true;
+                let recovery = match policy {
+                    UnresponsivePolicy::Wait => Recovery::Waiting,
+                    UnresponsivePolicy::Reload => {
+                        w.reload_when_gone = true;
+                        bridge::webkitgtk::terminate(&w.webview.webview());
+                        Recovery::Reloaded
+                    }
+                    UnresponsivePolicy::Close => {
+                        closing.push(w.label.clone());
+                        Recovery::Closed
+                    }
+                };
+                tracing::warn!(window = %w.label, "the page has not answered for {after:?}; {}", describe(recovery));
+                host.fault(Fault::Unresponsive {
+                    window: w.label.clone(),
+                    after,
+                    recovery,
+                });
+            }
+            _ => {}
+        }
+    }
+    closing
+        .iter()
+        .filter_map(|label| recover(label, Recovery::Closed, live))
+        .last()
+}
+
+fn describe(recovery: Recovery) -> String {
+    match recovery {
+        Recovery::Reloaded => "reloading the page".into(),
+        Recovery::Closed => "closing the window".into(),
+        Recovery::Exiting(code) => format!("ending the app with code {code}"),
+        Recovery::Waiting => "waiting (Window::on_unresponsive sets what to do)".into(),
+    }
+}
+
+/// Carries out `recovery` for `window`; `Some(code)` ends the app.
+fn recover(window: &str, recovery: Recovery, live: &mut HashMap<String, Live>) -> Option<i32> {
+    match recovery {
+        Recovery::Reloaded => {
+            if let Some(w) = live.get(window) {
+                let _ = w.webview.reload();
+            }
+            None
+        }
+        Recovery::Closed => {
+            live.remove(window);
+            live.is_empty().then_some(0)
+        }
+        Recovery::Exiting(code) => Some(code),
+        Recovery::Waiting => None,
+    }
 }

@@ -1,5 +1,8 @@
 //! [`Window`]: what one window shows and what its page may do.
 
+use std::time::Duration;
+
+use super::faults::{CrashPolicy, UnresponsivePolicy};
 use crate::rpc::Allow;
 
 /// One window: its label, title, start URL and what its page may use.
@@ -17,6 +20,8 @@ pub struct Window {
     pub(crate) size: (f64, f64),
     pub(crate) allow: Allow,
     pub(crate) navigable: Vec<String>,
+    pub(crate) crash: CrashPolicy,
+    pub(crate) unresponsive: (Duration, UnresponsivePolicy),
 }
 
 impl Window {
@@ -30,6 +35,8 @@ impl Window {
             size: (960.0, 680.0),
             allow: Allow::all(),
             navigable: Vec::new(),
+            crash: CrashPolicy::default(),
+            unresponsive: (Duration::from_secs(5), UnresponsivePolicy::default()),
         }
     }
 
@@ -61,6 +68,20 @@ impl Window {
     /// scheme (`data:`). Pages there still get no answer from the host.
     pub fn allow_navigation(mut self, origin: &str) -> Self {
         self.navigable.push(origin.to_owned());
+        self
+    }
+
+    /// What to do when the window's web process is gone (crashed, killed for memory).
+    /// Default: reload, at most 3 times a minute, then close the window.
+    pub fn on_crash(mut self, policy: CrashPolicy) -> Self {
+        self.crash = policy;
+        self
+    }
+
+    /// What to do when the page has not answered for `after` (a busy loop, a long
+    /// computation). Default: after 5 s, log it and wait.
+    pub fn on_unresponsive(mut self, after: Duration, policy: UnresponsivePolicy) -> Self {
+        self.unresponsive = (after, policy);
         self
     }
 

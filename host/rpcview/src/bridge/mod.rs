@@ -36,6 +36,31 @@ pub(crate) const CLAIMED_EVENT: &str = "rpcview:claimed";
 /// The world script started (on `document`), in case the preload offered its port first.
 pub(crate) const WORLD_EVENT: &str = "rpcview:world";
 
+/// Why a web process is gone, as WebKitGTK reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoneReason {
+    /// It crashed (or was killed by a signal, as the OOM killer does).
+    Crashed,
+    /// WebKit ended it for using more memory than allowed.
+    ExceededMemoryLimit,
+    /// The app ended it (an unresponsive page being reloaded).
+    TerminatedByApi,
+    /// A reason this version of rpcview does not know.
+    Other,
+}
+
+impl std::fmt::Display for GoneReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            GoneReason::Crashed => "it crashed",
+            GoneReason::ExceededMemoryLimit => "it exceeded its memory limit",
+            GoneReason::TerminatedByApi => "the app terminated it",
+            GoneReason::Other => "an unknown reason",
+        })
+    }
+}
+
 /// A message as the isolated world posted it: stamped with facts page scripts cannot fake.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Stamped {

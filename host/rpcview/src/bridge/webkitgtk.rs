@@ -83,6 +83,40 @@ pub(crate) fn deliver(webview: &webkit2gtk::WebView, detail: &str) {
     );
 }
 
+/// Calls `gone` with the reason whenever the webview's web process is gone.
+pub(crate) fn on_process_gone(
+    webview: &webkit2gtk::WebView,
+    gone: impl Fn(super::GoneReason) + 'static,
+) {
+    use super::GoneReason;
+    use webkit2gtk::WebProcessTerminationReason as R;
+    webview.connect_web_process_terminated(move |_, reason| {
+        gone(match reason {
+            R::Crashed => GoneReason::Crashed,
+            R::ExceededMemoryLimit => GoneReason::ExceededMemoryLimit,
+            R::TerminatedByApi => GoneReason::TerminatedByApi,
+            _ => GoneReason::Other,
+        })
+    });
+}
+
+/// Ends the webview's web process (`web-process-terminated` follows, `TerminatedByApi`).
+pub(crate) fn terminate(webview: &webkit2gtk::WebView) {
+    webview.terminate_web_process();
+}
+
+/// Runs an empty script in the isolated world; `answered` is called when the page's web
+/// process has run it (or cannot: a dead process answers at once with an error).
+pub(crate) fn ping(webview: &webkit2gtk::WebView, answered: impl FnOnce() + 'static) {
+    webview.evaluate_javascript(
+        "0",
+        Some(WORLD),
+        None,
+        None::<&gtk::gio::Cancellable>,
+        move |_| answered(),
+    );
+}
+
 /// Saves a PNG of what the webview shows to `path`; `done` gets the outcome.
 pub(crate) fn snapshot(
     webview: &webkit2gtk::WebView,

@@ -90,19 +90,25 @@ async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Re
         let _guard = guard;
         fut.await
     });
-    task.await.map_err(|e| panicked(name, e))
+    let id = ctx.tasks().add(task.abort_handle());
+    let outcome = task.await;
+    ctx.tasks().remove(id);
+    outcome.map_err(|e| panicked(name, e))
 }
 
 fn panicked(name: &str, e: tokio::task::JoinError) -> RpcError {
+    if e.is_cancelled() {
+        tracing::debug!(method = %name, "handler cancelled: its page is gone");
+        return RpcError::internal(format!(
+            "the call to '{name}' was cancelled: its page is gone"
+        ));
+    }
     let why = panic_message(e);
     tracing::error!(method = %name, "handler panicked: {why}");
     RpcError::internal(format!("the handler of '{name}' panicked: {why}"))
 }
 
 fn panic_message(e: tokio::task::JoinError) -> String {
-    if !e.is_panic() {
-        return "it was cancelled".into();
-    }
     let payload = e.into_panic();
     payload
         .downcast_ref::<&str>()

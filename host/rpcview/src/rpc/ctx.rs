@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::emit::{EmitError, Emitter};
-use super::shared::{Shared, Target, TypeMap};
+use super::shared::{Shared, Target, Tasks, TypeMap};
 use super::stats::Stats;
 
 /// Who is calling: the window's label and the origin of the page in it.
@@ -47,6 +47,7 @@ pub struct Ctx {
     site: CallSite,
     shared: Arc<Shared>,
     extensions: Arc<TypeMap>,
+    tasks: Arc<Tasks>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -58,11 +59,17 @@ impl std::fmt::Debug for Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(site: CallSite, shared: Arc<Shared>, extensions: Arc<TypeMap>) -> Self {
+    pub(crate) fn new(
+        site: CallSite,
+        shared: Arc<Shared>,
+        extensions: Arc<TypeMap>,
+        tasks: Arc<Tasks>,
+    ) -> Self {
         Self {
             site,
             shared,
             extensions,
+            tasks,
         }
     }
 
@@ -114,6 +121,10 @@ impl Ctx {
     /// A handle that pushes events after this call has returned (from a task it spawned).
     pub fn emitter(&self) -> Emitter {
         Emitter::new(self.shared.clone())
+    }
+
+    pub(crate) fn tasks(&self) -> &Arc<Tasks> {
+        &self.tasks
     }
 
     pub(crate) fn stats(&self) -> &Arc<Stats> {

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use super::ctx::{CallSite, Ctx};
 use super::error::{self, RpcError};
 use super::router::{Router, DISCOVER};
-use super::shared::TypeMap;
+use super::shared::{Tasks, TypeMap};
 use super::Allow;
 
 /// One window's view of the API: answers JSON-RPC messages for that window.
@@ -35,6 +35,7 @@ pub struct Endpoint {
     site: CallSite,
     allow: Allow,
     extensions: Arc<TypeMap>,
+    tasks: Arc<Tasks>,
     discovered: Arc<OnceLock<Box<RawValue>>>,
     /// Calls of this endpoint's window now between dispatch and reply.
     running: Arc<AtomicUsize>,
@@ -68,6 +69,7 @@ impl Endpoint {
             site,
             allow,
             extensions: Arc::default(),
+            tasks: Arc::default(),
             discovered: Arc::default(),
             running: Arc::default(),
         }
@@ -85,6 +87,19 @@ impl Endpoint {
     pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         Arc::make_mut(&mut self.extensions).insert(value);
         self
+    }
+
+    /// Cancels every async handler this endpoint's calls are running (blocking handlers run to
+    /// their end); their replies, if any, say so. Returns how many were cancelled. The app
+    /// does this when a window's web process is gone.
+    ///
+    /// ```
+    /// # use rpcview::{Allow, Api, CallSite, Endpoint};
+    /// let ep = Endpoint::new(&Api::new().build().unwrap(), CallSite::default(), Allow::all());
+    /// assert_eq!(ep.cancel_running(), 0);
+    /// ```
+    pub fn cancel_running(&self) -> usize {
+        self.tasks.abort_all()
     }
 
     /// Who this endpoint answers for.
@@ -225,6 +240,7 @@ impl Endpoint {
             self.site.clone(),
             self.router.inner.shared.clone(),
             self.extensions.clone(),
+            self.tasks.clone(),
         );
         let result = compiled.run(ctx, params).await?;
         serde_json::value::to_raw_value(&result).map_err(|e| {

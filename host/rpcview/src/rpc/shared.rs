@@ -55,6 +55,37 @@ impl TypeMap {
     }
 }
 
+/// The handler tasks an endpoint's calls are running, so that they can be cancelled when
+/// their page is gone for good (its web process crashed).
+#[derive(Debug, Default)]
+pub(crate) struct Tasks {
+    running: std::sync::Mutex<(u64, HashMap<u64, tokio::task::AbortHandle>)>,
+}
+
+impl Tasks {
+    /// Registers a running task; the returned id removes it.
+    pub(crate) fn add(&self, handle: tokio::task::AbortHandle) -> u64 {
+        let mut running = self.running.lock().expect("tasks lock");
+        running.0 += 1;
+        let id = running.0;
+        running.1.insert(id, handle);
+        id
+    }
+
+    pub(crate) fn remove(&self, id: u64) {
+        self.running.lock().expect("tasks lock").1.remove(&id);
+    }
+
+    /// Aborts every task still running; returns how many.
+    pub(crate) fn abort_all(&self) -> usize {
+        let running = std::mem::take(&mut self.running.lock().expect("tasks lock").1);
+        for handle in running.values() {
+            handle.abort();
+        }
+        running.len()
+    }
+}
+
 /// Shared by every call: state, counters, declared events, the push sink.
 pub(crate) struct Shared {
     /// Emptied when the app shuts down, so managed state is dropped (stores flush) even
