@@ -679,3 +679,50 @@ fn a_panicking_blocking_handler_is_an_internal_error() {
     );
     assert_eq!(router.stats().in_flight(), 0);
 }
+
+/// `$/cancelRequest` drops the handler of the same page's call with that id, and no other.
+#[test]
+fn cancel_request_reaches_only_the_same_pages_call() {
+    let router = Api::new().method("sleep", sleep_ms).build().unwrap();
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
+    rt().block_on(async {
+        let call = |page: &'static str| {
+            let ep = ep.clone();
+            tokio::spawn(async move {
+                ep.handle_from(page, r#"{"jsonrpc":"2.0","method":"sleep","params":[60000],"id":1}"#)
+                    .await
+            })
+        };
+        let (a, b) = (call("page-a"), call("page-b"));
+        while router.stats().in_flight() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let cancel = r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#;
+        assert_eq!(ep.handle_from("page-b", cancel).await, None, "a notification");
+        let reply = b.await.unwrap().unwrap();
+        assert_eq!(
+            reply,
+            r#"{"jsonrpc":"2.0","error":{"code":-32800,"message":"the call to 'sleep' was cancelled"},"id":1}"#
+        );
+        assert_eq!(router.stats().in_flight(), 1, "page-a's call runs on");
+        assert!(!a.is_finished());
+        // Positional, and before the call has started: it is cancelled as it starts.
+        ep.handle_from("page-c", r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":[9]}"#)
+            .await;
+        let early = ep
+            .handle_from("page-c", r#"{"jsonrpc":"2.0","method":"sleep","params":[60000],"id":9}"#)
+            .await
+            .unwrap();
+        assert!(early.contains("-32800"), "{early}");
+        ep.handle_from("page-a", cancel).await;
+        assert!(a.await.unwrap().unwrap().contains("-32800"));
+    });
+    assert_eq!(router.stats().in_flight(), 0);
+    let bad = rt()
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{},"id":5}"#))
+        .unwrap();
+    assert!(
+        bad.contains("-32602") && bad.contains("takes the id of the call"),
+        "{bad}"
+    );
+}

@@ -182,21 +182,34 @@ test('params must be an object or an array', async () => {
   await assert.rejects(api.invoke('math.add', 'x'), (e) => e.code === -32602);
 });
 
-test('a timeout rejects, leaves the pending map, and a late reply is ignored', async () => {
-  const { api, reply } = boot();
+test('a timeout rejects, leaves the pending map, tells the host, and a late reply is ignored', async () => {
+  const { api, reply, messages } = boot();
   const p = api.invoke('slow', {}, { timeoutMs: 5 });
   await assert.rejects(p, (e) => e.code === -32003);
   assert.equal(api.pendingCount(), 0);
+  await tick();
+  assert.deepEqual(messages().map((m) => m.method), ['slow', '$/cancelRequest']);
+  assert.deepEqual(messages()[1], { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 1 } });
   reply([{ jsonrpc: '2.0', id: 1, result: 'late' }]);
 });
 
-test('an AbortSignal rejects and leaves the pending map', async () => {
-  const { api } = boot();
+test('an AbortSignal rejects, leaves the pending map, and the call never reaches the host or is cancelled there', async () => {
+  const { api, messages } = boot();
   const c = new AbortController();
   const p = api.invoke('slow', {}, { signal: c.signal });
-  c.abort();
+  c.abort(); // before the call left the page: it is taken out of the queue
   await assert.rejects(p, (e) => e.code === -32004);
   assert.equal(api.pendingCount(), 0);
+  await tick();
+  assert.deepEqual(messages(), [], 'nothing was sent');
+  const late = new AbortController();
+  const q = api.invoke('slow', {}, { signal: late.signal });
+  await tick(); // the call has left
+  late.abort();
+  await assert.rejects(q, (e) => e.code === -32004);
+  await tick();
+  assert.deepEqual(messages().map((m) => m.method), ['slow', '$/cancelRequest']);
+  assert.equal(messages()[1].params.id, messages()[0].id);
   const c2 = new AbortController();
   c2.abort();
   await assert.rejects(api.invoke('slow', {}, { signal: c2.signal }), (e) => e.code === -32004);

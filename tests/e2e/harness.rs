@@ -25,6 +25,8 @@ pub(crate) struct Probe {
     pub(crate) slow_completed: AtomicU64,
     /// Page loads that asked `test.loads`.
     pub(crate) loads: AtomicU64,
+    /// `test.slow` handlers dropped before their end (cancelled), and how long each had run.
+    pub(crate) slow_dropped: Mutex<Vec<Duration>>,
 }
 
 /// One check the page made.
@@ -122,7 +124,18 @@ pub(crate) fn test_api(probe: Arc<Probe>) -> Api {
         .method("test.slow", move |_: Ctx, s: Slow| {
             let probe = p1.clone();
             async move {
+                /// Notes the handler's end, or its being dropped before it.
+                struct Watch(Arc<Probe>, Instant, bool);
+                impl Drop for Watch {
+                    fn drop(&mut self) {
+                        if !self.2 {
+                            self.0.slow_dropped.lock().unwrap().push(self.1.elapsed());
+                        }
+                    }
+                }
+                let mut watch = Watch(probe.clone(), Instant::now(), false);
                 tokio::time::sleep(Duration::from_millis(s.ms)).await;
+                watch.2 = true;
                 probe.slow_completed.fetch_add(1, Ordering::SeqCst);
                 Ok::<_, RpcError>(s.tag)
             }

@@ -33,6 +33,10 @@ pub(crate) const ALL: &[Scenario] = &[
         crashed,
     ),
     ("an_unresponsive_page_is_noticed_and_reloaded", unresponsive),
+    (
+        "abort_and_timeout_cancel_the_handler_on_the_host",
+        cancelled,
+    ),
 ];
 
 fn invoke() -> Result<(), String> {
@@ -427,5 +431,27 @@ fn unresponsive() -> Result<(), String> {
             )
         });
         ensure(ended, || format!("faults seen: {:?}", f.lock().unwrap()))
+    })
+}
+
+/// `signal` and `timeoutMs` reach Rust: both 10-second handlers are dropped long before their
+/// end, none completes, and nothing is left in flight.
+fn cancelled() -> Result<(), String> {
+    run(vec![window("main", "cancel.html")], |h, probe, rx| {
+        await_phase(probe, rx, "done", 60)?;
+        ensure(
+            wait_until(|| probe.slow_dropped.lock().unwrap().len() == 2, 30),
+            || format!("dropped: {:?}", probe.slow_dropped.lock().unwrap()),
+        )?;
+        println!(
+            "cancelled handlers had run {:?} when dropped",
+            probe.slow_dropped.lock().unwrap()
+        );
+        ensure(probe.slow_completed.load(Ordering::SeqCst) == 0, || {
+            "a cancelled handler ran to its end".into()
+        })?;
+        ensure(wait_until(|| h.stats().in_flight() == 0, 10), || {
+            format!("{} calls still in flight", h.stats().in_flight())
+        })
     })
 }

@@ -65,7 +65,7 @@ impl Glue {
             let (endpoint, proxy) = (self.endpoint.clone(), self.proxy.clone());
             let (window, nonce) = (self.label.clone(), nonce.clone());
             self.runtime.spawn(async move {
-                if let Some(text) = endpoint.handle(&message).await {
+                if let Some(text) = endpoint.handle_from(&nonce, &message).await {
                     let _ = proxy.send_event(UserEvent::Deliver {
                         window,
                         generation,

@@ -50,11 +50,15 @@ where
         Box::pin(async move {
             let params = decode::<H::Params>(&name, params)?;
             let guard = InFlight::enter(ctx.stats().clone());
+            // Not abortable once started: the handler polls `ctx.is_cancelled()`.
+            let (tasks, id) = (ctx.tasks().clone(), ctx.register(None));
             let task = tokio::task::spawn_blocking(move || {
                 let _guard = guard;
                 handler.call(ctx, params)
             });
-            let result = task.await.map_err(|e| panicked(&name, e))??;
+            let outcome = task.await;
+            tasks.remove(id);
+            let result = outcome.map_err(|e| panicked(&name, e))??;
             serde_json::to_value(result).map_err(|e| {
                 RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
             })
@@ -90,7 +94,7 @@ async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Re
         let _guard = guard;
         fut.await
     });
-    let id = ctx.tasks().add(task.abort_handle());
+    let id = ctx.register(Some(task.abort_handle()));
     let outcome = task.await;
     ctx.tasks().remove(id);
     outcome.map_err(|e| panicked(name, e))
@@ -98,10 +102,11 @@ async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Re
 
 fn panicked(name: &str, e: tokio::task::JoinError) -> RpcError {
     if e.is_cancelled() {
-        tracing::debug!(method = %name, "handler cancelled: its page is gone");
-        return RpcError::internal(format!(
-            "the call to '{name}' was cancelled: its page is gone"
-        ));
+        tracing::debug!(method = %name, "handler cancelled");
+        return RpcError::new(
+            super::error::REQUEST_CANCELLED,
+            format!("the call to '{name}' was cancelled"),
+        );
     }
     let why = panic_message(e);
     tracing::error!(method = %name, "handler panicked: {why}");

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::emit::{EmitError, Emitter};
-use super::shared::{Shared, Target, Tasks, TypeMap};
+use super::shared::{CallKey, Shared, Target, Task, Tasks, TypeMap};
 use super::stats::Stats;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Who is calling: the window's label and the origin of the page in it.
 ///
@@ -48,6 +49,8 @@ pub struct Ctx {
     shared: Arc<Shared>,
     extensions: Arc<TypeMap>,
     tasks: Arc<Tasks>,
+    call: Option<CallKey>,
+    cancelled: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -64,12 +67,15 @@ impl Ctx {
         shared: Arc<Shared>,
         extensions: Arc<TypeMap>,
         tasks: Arc<Tasks>,
+        call: Option<CallKey>,
     ) -> Self {
         Self {
             site,
             shared,
             extensions,
             tasks,
+            call,
+            cancelled: Arc::default(),
         }
     }
 
@@ -121,6 +127,37 @@ impl Ctx {
     /// A handle that pushes events after this call has returned (from a task it spawned).
     pub fn emitter(&self) -> Emitter {
         Emitter::new(self.shared.clone())
+    }
+
+    /// Whether the page cancelled this call (its `AbortSignal` fired or its `timeoutMs`
+    /// elapsed) or the page is gone. An async handler needs not ask: it is dropped at its next
+    /// `.await`. A [blocking](crate::Api::blocking_method) one should poll this and stop.
+    ///
+    /// ```
+    /// # use rpcview::{Ctx, RpcError};
+    /// fn crunch(ctx: Ctx, rounds: Vec<u64>) -> Result<u64, RpcError> {
+    ///     let mut sum = 0u64;
+    ///     for r in rounds {
+    ///         if ctx.is_cancelled() {
+    ///             return Err(RpcError::new(1, "cancelled"));
+    ///         }
+    ///         sum = sum.wrapping_add(r);
+    ///     }
+    ///     Ok(sum)
+    /// }
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Registers the task running this call's handler, so that it can be cancelled; the
+    /// returned id removes it.
+    pub(crate) fn register(&self, abort: Option<tokio::task::AbortHandle>) -> u64 {
+        self.tasks.add(Task {
+            call: self.call.clone(),
+            abort,
+            cancelled: self.cancelled.clone(),
+        })
     }
 
     pub(crate) fn tasks(&self) -> &Arc<Tasks> {

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use super::ctx::{CallSite, Ctx};
 use super::error::{self, RpcError};
 use super::router::{Router, DISCOVER};
-use super::shared::{Tasks, TypeMap};
+use super::shared::{CallKey, Tasks, TypeMap};
 use super::Allow;
 
 /// One window's view of the API: answers JSON-RPC messages for that window.
@@ -125,6 +125,34 @@ impl Endpoint {
     /// # Panics
     /// Outside a tokio runtime.
     pub async fn handle(&self, text: &str) -> Option<String> {
+        self.handle_from("", text).await
+    }
+
+    /// [`handle`](Self::handle) for messages from the page instance `scope` (the bridge passes
+    /// the page's nonce): a `$/cancelRequest` cancels only calls of the same scope, so a page
+    /// cannot cancel another page's calls by guessing ids.
+    ///
+    /// ```
+    /// # use rpcview::{Allow, Api, CallSite, Ctx, Endpoint, RpcError};
+    /// async fn nap(_: Ctx, (ms,): (u64,)) -> Result<u64, RpcError> {
+    ///     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    ///     Ok(ms)
+    /// }
+    /// let router = Api::new().method("nap", nap).build().unwrap();
+    /// let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let call = tokio::spawn({
+    ///         let ep = ep.clone();
+    ///         async move { ep.handle_from("page-1", r#"{"jsonrpc":"2.0","method":"nap","params":[60000],"id":7}"#).await }
+    ///     });
+    ///     while router.stats().in_flight() == 0 { tokio::task::yield_now().await }
+    ///     ep.handle_from("page-1", r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}"#).await;
+    ///     let reply = call.await.unwrap().unwrap();
+    ///     assert!(reply.contains(r#""code":-32800"#), "{reply}");
+    /// });
+    /// ```
+    pub async fn handle_from(&self, scope: &str, text: &str) -> Option<String> {
         let limits = self.router.limits();
         if text.len() > limits.max_message_bytes {
             let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
@@ -140,8 +168,9 @@ impl Endpoint {
                 Skimmed::Unknown => Some(error_reply("null", &e)),
             };
         }
+        let scope: Arc<str> = scope.into();
         if !text.trim_start().starts_with('[') {
-            return self.handle_one(text).await;
+            return self.handle_one(&scope, text).await;
         }
         let items: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(items) => items,
@@ -159,9 +188,9 @@ impl Endpoint {
         let tasks: Vec<_> = items
             .iter()
             .map(|item| {
-                let this = self.clone();
+                let (this, scope) = (self.clone(), scope.clone());
                 let item = item.get().to_owned();
-                tokio::spawn(async move { this.handle_one(&item).await })
+                tokio::spawn(async move { this.handle_one(&scope, &item).await })
             })
             .collect();
         let mut replies = Vec::new();
@@ -175,7 +204,7 @@ impl Endpoint {
         (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")))
     }
 
-    async fn handle_one(&self, text: &str) -> Option<String> {
+    async fn handle_one(&self, scope: &Arc<str>, text: &str) -> Option<String> {
         let request = match serde_json::from_str::<Request>(text) {
             Ok(r) => r,
             Err(e) if e.is_data() => {
@@ -206,7 +235,15 @@ impl Endpoint {
                 return fail("\"params\" must be an array or an object");
             }
         }
-        let outcome = self.call(&method, request.params).await;
+        let call = id.map(|id| CallKey {
+            scope: scope.clone(),
+            id: id.into(),
+        });
+        let outcome = if method == CANCEL {
+            self.cancel(scope, request.params)
+        } else {
+            self.call(&method, request.params, call).await
+        };
         let id = id?; // a notification: never answered, whatever happened
         Some(match outcome {
             Ok(result) => format!(r#"{{"jsonrpc":"2.0","result":{},"id":{id}}}"#, result.get()),
@@ -219,6 +256,7 @@ impl Endpoint {
         &self,
         method: &str,
         params: Option<&RawValue>,
+        call: Option<CallKey>,
     ) -> Result<Box<RawValue>, RpcError> {
         if method == DISCOVER {
             return self.discover(params.map(RawValue::get));
@@ -241,11 +279,51 @@ impl Endpoint {
             self.router.inner.shared.clone(),
             self.extensions.clone(),
             self.tasks.clone(),
+            call,
         );
         let result = compiled.run(ctx, params).await?;
         serde_json::value::to_raw_value(&result).map_err(|e| {
             RpcError::internal(format!("the result of '{method}' did not encode: {e}"))
         })
+    }
+}
+
+/// The notification a page sends to cancel one of its calls, as the Language Server Protocol
+/// names it: `{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}`. The call's
+/// async handler is dropped at its next `.await` (a blocking one sees
+/// [`Ctx::is_cancelled`]); its reply, if the page still waits, is `-32800`. Every window may
+/// send it; it reaches only calls of the same page.
+pub const CANCEL: &str = "$/cancelRequest";
+
+impl Endpoint {
+    fn cancel(
+        &self,
+        scope: &Arc<str>,
+        params: Option<&RawValue>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        #[derive(Deserialize)]
+        struct Cancel<'a> {
+            #[serde(borrow)]
+            id: &'a RawValue,
+        }
+        let id = params
+            .and_then(|p| {
+                serde_json::from_str::<Cancel>(p.get())
+                    .map(|c| c.id)
+                    .or_else(|_| serde_json::from_str::<(&RawValue,)>(p.get()).map(|c| c.0))
+                    .ok()
+            })
+            .ok_or_else(|| {
+                RpcError::invalid_params(format!(
+                    "'{CANCEL}' takes the id of the call to cancel: {{\"id\": 7}}"
+                ))
+            })?;
+        let cancelled = self.tasks.cancel(&CallKey {
+            scope: scope.clone(),
+            id: id.get().into(),
+        });
+        tracing::debug!(window = %self.site.window, id = id.get(), cancelled, "cancel requested");
+        Ok(RawValue::from_string("null".into()).expect("null is JSON"))
     }
 }
 

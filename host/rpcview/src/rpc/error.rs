@@ -40,6 +40,9 @@ pub const TOO_LARGE_MSG: &str = "Request too large";
 pub const SERVER_BUSY: i32 = -32009;
 /// Message for [`SERVER_BUSY`].
 pub const SERVER_BUSY_MSG: &str = "Too many calls in flight; try again when some have finished";
+/// The call was cancelled (by its page's `$/cancelRequest`, or because its page is gone) and
+/// its handler dropped. The code the Language Server Protocol uses.
+pub const REQUEST_CANCELLED: i32 = -32800;
 /// Page side: the `timeoutMs` of an `invoke` elapsed (the handler may still run).
 pub const TIMED_OUT: i32 = -32003;
 /// Page side: the `signal` of an `invoke` aborted (the handler may still run).

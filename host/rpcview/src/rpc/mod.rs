@@ -25,7 +25,7 @@ pub use allow::Allow;
 pub use api::{Api, BuildError};
 pub use ctx::{CallSite, Ctx};
 pub use emit::{EmitError, Emitter};
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, CANCEL};
 pub use error::RpcError;
 pub use handler::{BlockingHandler, Handler, State};
 pub use limits::Limits;

@@ -55,32 +55,101 @@ impl TypeMap {
     }
 }
 
-/// The handler tasks an endpoint's calls are running, so that they can be cancelled when
-/// their page is gone for good (its web process crashed).
+/// The handler tasks an endpoint's calls are running, so that they can be cancelled: one
+/// call, when its page asks (`$/cancelRequest`), or all, when their page is gone for good (its
+/// web process crashed).
 #[derive(Debug, Default)]
 pub(crate) struct Tasks {
-    running: std::sync::Mutex<(u64, HashMap<u64, tokio::task::AbortHandle>)>,
+    state: std::sync::Mutex<TaskState>,
+}
+
+/// Behind one lock, so that a cancel and its call's start cannot miss each other.
+#[derive(Debug, Default)]
+struct TaskState {
+    next: u64,
+    running: HashMap<u64, Task>,
+    /// Cancels that came before their call's handler started (both were in flight at once):
+    /// the handler is cancelled as it registers. The last [`EARLY_CANCELS`] only.
+    early: std::collections::VecDeque<CallKey>,
+}
+
+/// How many cancels of calls not yet started an endpoint remembers.
+const EARLY_CANCELS: usize = 256;
+
+/// One running handler: the call it answers, how to abort it, and the flag a blocking
+/// handler polls.
+#[derive(Debug)]
+pub(crate) struct Task {
+    pub(crate) call: Option<CallKey>,
+    pub(crate) abort: Option<tokio::task::AbortHandle>,
+    pub(crate) cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Task {
+    fn cancel(&self) {
+        self.cancelled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(abort) = &self.abort {
+            abort.abort();
+        }
+    }
+}
+
+/// Which call a task answers: the page that sent it (its scope) and the request's id as
+/// written, so that a page can cancel its own calls and no other page's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct CallKey {
+    pub(crate) scope: Arc<str>,
+    pub(crate) id: Arc<str>,
 }
 
 impl Tasks {
     /// Registers a running task; the returned id removes it.
-    pub(crate) fn add(&self, handle: tokio::task::AbortHandle) -> u64 {
-        let mut running = self.running.lock().expect("tasks lock");
-        running.0 += 1;
-        let id = running.0;
-        running.1.insert(id, handle);
+    pub(crate) fn add(&self, task: Task) -> u64 {
+        let mut state = self.state.lock().expect("tasks lock");
+        if let Some(call) = &task.call {
+            if let Some(i) = state.early.iter().position(|c| c == call) {
+                state.early.remove(i);
+                task.cancel();
+            }
+        }
+        state.next += 1;
+        let id = state.next;
+        state.running.insert(id, task);
         id
     }
 
     pub(crate) fn remove(&self, id: u64) {
-        self.running.lock().expect("tasks lock").1.remove(&id);
+        self.state.lock().expect("tasks lock").running.remove(&id);
     }
 
-    /// Aborts every task still running; returns how many.
+    /// Cancels the tasks answering `call`, or the call as soon as it starts; returns how many
+    /// were running.
+    pub(crate) fn cancel(&self, call: &CallKey) -> usize {
+        let mut state = self.state.lock().expect("tasks lock");
+        let mut n = 0;
+        for task in state
+            .running
+            .values()
+            .filter(|t| t.call.as_ref() == Some(call))
+        {
+            task.cancel();
+            n += 1;
+        }
+        if n == 0 {
+            if state.early.len() == EARLY_CANCELS {
+                state.early.pop_front();
+            }
+            state.early.push_back(call.clone());
+        }
+        n
+    }
+
+    /// Cancels every task still running; returns how many.
     pub(crate) fn abort_all(&self) -> usize {
-        let running = std::mem::take(&mut self.running.lock().expect("tasks lock").1);
-        for handle in running.values() {
-            handle.abort();
+        let running = std::mem::take(&mut self.state.lock().expect("tasks lock").running);
+        for task in running.values() {
+            task.cancel();
         }
         running.len()
     }

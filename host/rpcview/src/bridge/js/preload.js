@@ -158,9 +158,12 @@
   const flush = () => {
     flushScheduled = false;
     if (queue.length === 0) return;
-    const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(queue, ',') + ']}';
+    const live = [];
+    for (let i = 0; i < queue.length; i++) if (queue[i] !== undefined) put(live, live.length, queue[i]);
     queue = [];
     queuedChars = 0;
+    if (live.length === 0) return;
+    const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(live, ',') + ']}';
     dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
   };
   const send = (text) => {
@@ -206,6 +209,20 @@
       });
     }
     return text;
+  };
+
+  /**
+   * Tells the host to drop the handler of call `id` (LSP's `$/cancelRequest`, a notification);
+   * a call that has not left the page yet is taken out of the queue instead.
+   */
+  const cancelOnHost = (id, text) => {
+    for (let i = 0; i < queue.length; i++) {
+      if (queue[i] === text) {
+        queue[i] = undefined;
+        return;
+      }
+    }
+    send('{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":' + id + '}}');
   };
 
   // ---- The pending map: every entry leaves by reply, timeout or abort ------------------------
@@ -330,7 +347,10 @@
         if (abortedOf(signal)) return reject(new RpcError(Code.ABORTED, `'${method}' was aborted before it was sent`));
         entry.signal = signal;
         entry.onAbort = () => {
-          if (settle(id) !== undefined) reject(new RpcError(Code.ABORTED, `'${method}' was aborted`));
+          if (settle(id) !== undefined) {
+            cancelOnHost(id, text);
+            reject(new RpcError(Code.ABORTED, `'${method}' was aborted`));
+          }
         };
         addEventListener(signal, 'abort', entry.onAbort, { __proto__: null, once: true });
       }
@@ -338,6 +358,7 @@
         entry.timer = apply(setTimeoutFn, win, [
           () => {
             if (settle(id) !== undefined) {
+              cancelOnHost(id, text);
               reject(new RpcError(Code.TIMED_OUT, `'${method}' timed out after ${timeoutMs} ms`, { __proto__: null, timeoutMs }));
             }
           },
