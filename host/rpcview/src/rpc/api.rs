@@ -236,24 +236,13 @@ impl Api {
     /// async fn sum(_: Ctx, xs: Vec<i64>) -> Result<i64, RpcError> { Ok(xs.iter().sum()) }
     /// let api = Api::new().method("sum", sum);
     /// ```
-    pub fn method<M, H, R>(mut self, name: &str, handler: H) -> Self
+    pub fn method<M, H, R>(self, name: &str, handler: H) -> Self
     where
         H: Handler<M, Output = Result<R, RpcError>>,
         R: Serialize + JsonSchema + Send + 'static,
     {
-        let (params, declared) = self.gens.params_for::<H::Params>();
-        let result = self.gens.result_for::<R>();
-        self.push(Entry {
-            name: name.to_owned(),
-            kind: Kind::Method,
-            params,
-            declared,
-            result: Some(result),
-            docs: Docs::default(),
-            needs: H::needs(),
-            call: call::method(name, handler),
-        });
-        self
+        let call = call::method(name, handler);
+        self.push_method::<H::Params, R>(name, H::needs(), call)
     }
 
     /// Registers a method whose handler is a plain (not async) function that may block: CPU
@@ -270,24 +259,13 @@ impl Api {
     /// let api = Api::new().blocking_method("files.hash", hash_file);
     /// # api.build().unwrap();
     /// ```
-    pub fn blocking_method<M, H, R>(mut self, name: &str, handler: H) -> Self
+    pub fn blocking_method<M, H, R>(self, name: &str, handler: H) -> Self
     where
         H: BlockingHandler<M, Output = Result<R, RpcError>>,
         R: Serialize + JsonSchema + Send + 'static,
     {
-        let (params, declared) = self.gens.params_for::<H::Params>();
-        let result = self.gens.result_for::<R>();
-        self.push(Entry {
-            name: name.to_owned(),
-            kind: Kind::Method,
-            params,
-            declared,
-            result: Some(result),
-            docs: Docs::default(),
-            needs: H::needs(),
-            call: call::blocking_method(name, handler),
-        });
-        self
+        let call = call::blocking_method(name, handler);
+        self.push_method::<H::Params, R>(name, H::needs(), call)
     }
 
     /// Registers a notification: the page sends it with `api.notify(name, params)` and gets no
@@ -313,6 +291,27 @@ impl Api {
             docs: Docs::default(),
             needs: H::needs(),
             call: call::notification(name, handler),
+        });
+        self
+    }
+
+    /// Registers a method (async or blocking) whose params are `P` and result `R`.
+    fn push_method<P, R>(mut self, name: &str, needs: Option<Need>, call: Erased) -> Self
+    where
+        P: serde::de::DeserializeOwned + JsonSchema,
+        R: JsonSchema,
+    {
+        let (params, declared) = self.gens.params_for::<P>();
+        let result = self.gens.result_for::<R>();
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Method,
+            params,
+            declared,
+            result: Some(result),
+            docs: Docs::default(),
+            needs,
+            call,
         });
         self
     }
