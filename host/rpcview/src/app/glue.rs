@@ -25,6 +25,27 @@ pub(crate) struct Glue {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,
     pub(crate) on_page_log: Option<PageLogHook>,
+    /// Page logs taken from the current page: the preload caps them, but a page script that
+    /// took over the port would not, so the host caps them too.
+    pub(crate) logs: LogBudget,
+}
+
+/// At most [`LogBudget::PER_PAGE`] page logs per page load (per generation).
+#[derive(Debug, Default)]
+pub(crate) struct LogBudget(Cell<(u64, u32)>);
+
+impl LogBudget {
+    /// The preload's own cap, enforced again on the host.
+    pub(crate) const PER_PAGE: u32 = 200;
+
+    /// Whether one more log of the page in `generation` may be taken; `Some(true)` for the
+    /// last one, after which the host says that it drops the rest.
+    fn take(&self, generation: u64) -> Option<bool> {
+        let (gen, n) = self.0.get();
+        let n = if gen == generation { n } else { 0 };
+        self.0.set((generation, n.saturating_add(1)));
+        (n < Self::PER_PAGE).then_some(n + 1 == Self::PER_PAGE)
+    }
 }
 
 impl Glue {
@@ -37,6 +58,12 @@ impl Glue {
                 tracing::warn!(window = %self.label, "refused: {refusal}");
             }
             Ok(Handoff::Log(log)) => {
+                let Some(last) = self.logs.take(self.generation.get()) else {
+                    return;
+                };
+                if last {
+                    tracing::warn!(window = %self.label, "page logs beyond {} per page load are dropped", LogBudget::PER_PAGE);
+                }
                 let level = match log.level.as_str() {
                     "warn" => PageLogLevel::Warn,
                     _ => PageLogLevel::Error,
@@ -75,5 +102,22 @@ impl Glue {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogBudget;
+
+    #[test]
+    fn page_logs_are_capped_per_page_load_on_the_host_too() {
+        let budget = LogBudget::default();
+        let taken = (0..500).filter(|_| budget.take(1).is_some()).count();
+        assert_eq!(taken, LogBudget::PER_PAGE as usize);
+        assert_eq!(
+            budget.take(2),
+            Some(false),
+            "a new page load has a new budget"
+        );
     }
 }

@@ -100,6 +100,7 @@ impl Live {
             runtime: host.runtime.clone(),
             proxy: host.handle.proxy.clone(),
             on_page_log: host.on_page_log.clone(),
+            logs: Default::default(),
         };
         bridge::webkitgtk::attach(&webview.webview(), &origin, move |stamped| {
             glue.on_message(&stamped)
