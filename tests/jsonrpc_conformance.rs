@@ -428,7 +428,8 @@ fn slow_calls_complete_out_of_order_and_a_fast_one_overtakes_them() {
         let mut tasks = Vec::new();
         for i in 0..100u64 {
             let (ep, order) = (ep.clone(), order.clone());
-            let ms = 300 - i; // later calls finish sooner
+            // Later calls finish sooner, 9 ms apart so that a loaded machine keeps the order.
+            let ms = 1000 - 9 * i;
             tasks.push(tokio::spawn(async move {
                 let r = ep
                     .handle(&format!(
@@ -439,7 +440,10 @@ fn slow_calls_complete_out_of_order_and_a_fast_one_overtakes_them() {
                 r
             }));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Wait for all 100 to be running (a condition, not a fixed sleep).
+        while ep.router().stats().in_flight() < 100 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         assert_eq!(ep.router().stats().in_flight(), 100);
         let fast = ep
             .handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":"fast"}"#)
@@ -471,7 +475,11 @@ fn a_dropped_call_still_runs_to_completion() {
         // Poll once so the handler starts, then drop the caller (a closed window).
         let _ = tokio::time::timeout(Duration::from_millis(20), fut).await;
         assert_eq!(ep.router().stats().in_flight(), 1);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Nobody waits for it: it finishes by itself (a condition with a generous deadline).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while ep.router().stats().in_flight() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     });
     assert_eq!(ep.router().stats().handler_runs(), 1);
     assert_eq!(ep.router().stats().in_flight(), 0);
@@ -584,7 +592,9 @@ fn calls_beyond_the_in_flight_limit_are_refused_until_some_finish() {
                 })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        while ep.router().stats().in_flight() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let busy = ep.handle(r#"{"jsonrpc":"2.0","method":"sleep","params":[1],"id":9}"#).await.unwrap();
         assert_eq!(
             busy,
