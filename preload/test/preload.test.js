@@ -47,7 +47,7 @@ function startWorld(document, { origin = 'app://localhost', top = true, windowOr
  * or after the preload as `worldFirst` says. Returns the context, what was sent, and a way to
  * deliver replies.
  */
-function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'], worldFirst = false, console: pageConsole } = {}) {
+function boot({ origin = 'app://localhost', top = true, methods = ['math.add', 'slow'], notifications = ['app.log'], events = ['tick'], subscriptions = ['count'], worldFirst = false, console: pageConsole } = {}) {
   const reported = [];
   const document = new EventTarget();
   document.createElement = () => new EventTarget();
@@ -71,7 +71,7 @@ function boot({ origin = 'app://localhost', top = true, methods = ['math.add', '
     reportError: (e) => reported.push(e),
   });
   vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
-  const config = { origin: 'app://localhost', bridge: BRIDGE, codes: CODES, maxMessageBytes: 4 << 20, methods, notifications, events };
+  const config = { origin: 'app://localhost', bridge: BRIDGE, codes: CODES, maxMessageBytes: 4 << 20, methods, notifications, events, subscriptions };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
   if (!worldFirst) world = startWorld(document, { origin, top, posted });
   const messages = () => sent.flatMap((s) => s.m);
@@ -370,7 +370,7 @@ test('error codes come from the host config, not from the preload', async () => 
   const ctx = vm.createContext({ document, location: { origin: 'app://localhost' }, EventTarget, CustomEvent, MouseEvent: FakeMouseEvent, AbortSignal, setTimeout, clearTimeout, queueMicrotask });
   vm.runInContext('globalThis.top = globalThis', ctx);
   const codes = { ...CODES, METHOD_NOT_ALLOWED: -31999 };
-  const config = { origin: 'app://localhost', bridge: BRIDGE, codes, maxMessageBytes: 1 << 20, methods: [], notifications: [], events: [] };
+  const config = { origin: 'app://localhost', bridge: BRIDGE, codes, maxMessageBytes: 1 << 20, methods: [], notifications: [], events: [], subscriptions: [] };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
   await assert.rejects(ctx.api.invoke('nope'), (e) => e.code === -31999);
 });
@@ -395,4 +395,97 @@ test("console errors, warnings and CSP violations reach the host's log, capped",
   const all = stamps.map((s) => JSON.parse(s.detail).log).filter(Boolean);
   assert.equal(all.length, 200, 'a page that logs in a loop is capped');
   assert.match(all[199].message, /further page logs are dropped/);
+});
+
+test('subscribe: items reach onItem in order, each acknowledged, and the end calls onEnd', async () => {
+  const { api, messages, reply } = boot();
+  const items = [];
+  let ended = 0;
+  const started = api.subscribe('count', [3], { onItem: (i) => items.push(i), onEnd: () => ended++ });
+  await tick();
+  const [req] = messages();
+  assert.equal(req.method, 'count');
+  // The host answers with the id, then (in the same delivery) the items and the end.
+  reply([
+    { jsonrpc: '2.0', result: 's1', id: req.id },
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 's1', result: 1 } },
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 's1', result: 2 } },
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 'other', result: 99 } },
+  ]);
+  const sub = await started;
+  assert.equal(sub.id, 's1');
+  assert.equal(api.subscriptionCount(), 1);
+  await tick();
+  const acks = messages().filter((m) => m.method === '$/ack');
+  assert.deepEqual(acks.map((m) => m.params), [{ subscription: 's1', n: 2 }], 'one acknowledgement per delivery');
+  reply([
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 's1', end: true } },
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 's1', result: 3 } },
+  ]);
+  assert.deepEqual(items, [1, 2], 'nothing after the end');
+  assert.equal(ended, 1);
+  assert.equal(api.subscriptionCount(), 0);
+});
+
+test('subscribe: for await takes items, acknowledges each as it is taken, and throws the stream error', async () => {
+  const { api, messages, reply } = boot();
+  const started = api.subscribe('count', [2]);
+  await tick();
+  const [req] = messages();
+  reply([
+    { jsonrpc: '2.0', result: 's2', id: req.id },
+    { jsonrpc: '2.0', method: 'count', params: { subscription: 's2', result: 'a' } },
+  ]);
+  const sub = await started;
+  await tick();
+  assert.equal(messages().filter((m) => m.method === '$/ack').length, 0, 'nothing taken yet, nothing acknowledged');
+  const got = [];
+  const loop = (async () => {
+    for await (const item of sub) got.push(item);
+  })();
+  await tick();
+  reply([{ jsonrpc: '2.0', method: 'count', params: { subscription: 's2', error: { code: 7, message: 'disk gone' } } }]);
+  await assert.rejects(loop, (e) => e.code === 7 && e.message === 'disk gone');
+  assert.deepEqual(got, ['a']);
+  assert.equal(messages().filter((m) => m.method === '$/ack').length, 1);
+});
+
+test('subscribe: unsubscribe tells the host and ends the loop; refused names reject', async () => {
+  const { api, messages, reply } = boot();
+  const started = api.subscribe('count', []);
+  await tick();
+  reply([{ jsonrpc: '2.0', result: 's3', id: messages()[0].id }]);
+  const sub = await started;
+  const loop = (async () => {
+    const got = [];
+    for await (const item of sub) got.push(item);
+    return got;
+  })();
+  await tick();
+  await sub.unsubscribe();
+  assert.deepEqual(await loop, []);
+  await tick();
+  const unsub = messages().find((m) => m.method === '$/unsubscribe');
+  assert.deepEqual(unsub.params, { subscription: 's3' });
+  await assert.rejects(api.subscribe('nope', []), (e) => e.code === CODES.METHOD_NOT_ALLOWED && /subscription 'nope'/.test(e.message));
+});
+
+test('subscribe: aborted before the host accepted it, it is unsubscribed as soon as the host names it', async () => {
+  const { api, messages, reply } = boot();
+  const ctl = new AbortController();
+  const started = api.subscribe('count', [], { signal: ctl.signal });
+  await tick();
+  ctl.abort();
+  await assert.rejects(started, (e) => e.code === CODES.ABORTED);
+  reply([{ jsonrpc: '2.0', result: 's4', id: messages()[0].id }]);
+  await tick();
+  assert.deepEqual(messages().find((m) => m.method === '$/unsubscribe').params, { subscription: 's4' });
+});
+
+test('a relayed event names its sender; the host own pushes do not', async () => {
+  const { api, reply } = boot();
+  const seen = [];
+  api.on('tick', (payload, meta) => seen.push([payload, meta.from]));
+  reply([{ jsonrpc: '2.0', method: 'tick', params: 1 }, { jsonrpc: '2.0', method: 'tick', params: 2, from: 'main' }], '*');
+  assert.deepEqual(seen, [[1, undefined], [2, 'main']]);
 });

@@ -2,17 +2,22 @@
 //! against the old one breaks against the new one.
 //!
 //! The rules, from the caller's side:
-//! - removing a method, a notification or an event breaks; adding one does not;
-//! - a method that becomes a notification (or back) breaks;
-//! - params: a new required param, a removed param, a param that became required, a param
-//!   that moved position, or a params schema that accepts less (narrowed type, fewer enum
-//!   values, tighter bounds, a new required field) breaks; a new optional param does not;
-//! - results and event payloads: a schema that may now produce values the old one could not
-//!   (widened type, more enum values, a removed field) breaks; a new field does not.
+//! - removing a method, a notification, a subscription (`x-subscriptions`) or an event
+//!   breaks; adding one does not;
+//! - a method that becomes a notification (or back) breaks; so does a method or notification
+//!   that becomes a subscription (or back);
+//! - params (of methods, notifications and subscriptions alike): a new required param, a
+//!   removed param, a param that became required, a param that moved position, or a params
+//!   schema that accepts less (narrowed type, fewer enum values, tighter bounds, a new
+//!   required field) breaks; a new optional param does not;
+//! - results, subscription items and event payloads: a schema that may now produce values the
+//!   old one could not (widened type, more enum values, a removed field) breaks; a new field
+//!   does not.
 //!
-//! [`compare`] walks methods, params and events, applying one function per rule. Schemas are
-//! compared by `diff`, which applies the schema rules in `SCHEMA_RULES` and walks fields and
-//! items; `input` (params) and `output` (results, payloads) then say which findings break.
+//! [`compare`] walks methods, subscriptions, params and events, applying one function per
+//! rule. Schemas are compared by `diff`, which applies the schema rules in `SCHEMA_RULES` and
+//! walks fields and items; `input` (params) and `output` (results, items, payloads) then say
+//! which findings break.
 
 use std::collections::BTreeSet;
 
@@ -23,7 +28,7 @@ use serde_json::{Map, Value};
 pub struct Change {
     /// Whether a page built against the old document can break.
     pub breaking: bool,
-    /// What changed, naming the method, param or event.
+    /// What changed, naming the method, subscription, param or event.
     pub what: String,
 }
 
@@ -58,14 +63,33 @@ pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
     };
     let mut out = Vec::new();
     let (old_methods, new_methods) = (by_name(&old["methods"]), by_name(&new["methods"]));
+    let (old_subs, new_subs) = (
+        by_name(&old["x-subscriptions"]),
+        by_name(&new["x-subscriptions"]),
+    );
     for (name, o) in &old_methods {
-        match find(&new_methods, name) {
-            None => out.push(method_removed(name, o)),
-            Some(n) => method(&cx, name, o, n, &mut out),
+        match (find(&new_methods, name), find(&new_subs, name)) {
+            (Some(n), _) => method(&cx, name, o, n, &mut out),
+            (None, Some(_)) => out.push(became_subscription(name, o)),
+            (None, None) => out.push(method_removed(name, o)),
         }
     }
     for (name, n) in added(&old_methods, &new_methods) {
-        out.push(method_added(name, n));
+        if find(&old_subs, name).is_none() {
+            out.push(method_added(name, n));
+        }
+    }
+    for (name, o) in &old_subs {
+        match (find(&new_subs, name), find(&new_methods, name)) {
+            (Some(n), _) => subscription(&cx, name, o, n, &mut out),
+            (None, Some(n)) => out.push(stopped_being_a_subscription(name, n)),
+            (None, None) => out.push(subscription_removed(name)),
+        }
+    }
+    for (name, _) in added(&old_subs, &new_subs) {
+        if find(&old_methods, name).is_none() {
+            out.push(subscription_added(name));
+        }
     }
     let (old_events, new_events) = (by_name(&old["x-events"]), by_name(&new["x-events"]));
     for (name, o) in &old_events {
@@ -89,11 +113,22 @@ fn method(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     if let (Some(o), Some(n)) = (old.get("result"), new.get("result")) {
         method_result(cx, name, o, n, out);
     }
+    params(cx, &format!("method '{name}'"), old, new, out);
+}
+
+/// One subscription in both documents: its item, and its params.
+fn subscription(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    subscription_item(cx, name, &old["item"], &new["item"], out);
+    params(cx, &format!("subscription '{name}'"), old, new, out);
+}
+
+/// The params of `owner` (`method 'm'` or `subscription 's'`) in both documents.
+fn params(cx: &Cx, owner: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let (os, ns) = (param_structure(old), param_structure(new));
-    out.extend(param_structure_restricted(name, &os, &ns));
+    out.extend(param_structure_restricted(owner, &os, &ns));
     let (old_params, new_params) = (by_name(&old["params"]), by_name(&new["params"]));
     for (i, (pname, o)) in old_params.iter().enumerate() {
-        let what = format!("method '{name}' param '{pname}'");
+        let what = format!("{owner} param '{pname}'");
         match new_params.iter().position(|(n, _)| n == pname) {
             None => out.push(param_removed(&what)),
             Some(j) => {
@@ -105,7 +140,7 @@ fn method(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
         }
     }
     for (pname, n) in added(&old_params, &new_params) {
-        out.push(param_added(&format!("method '{name}' param '{pname}'"), n));
+        out.push(param_added(&format!("{owner} param '{pname}'"), n));
     }
 }
 
@@ -139,17 +174,46 @@ fn method_result(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Ch
     output(cx, &what, &old["schema"], &new["schema"], out);
 }
 
+// Subscriptions.
+
+/// A removed subscription breaks: pages built on the old document still subscribe, and the
+/// host refuses.
+fn subscription_removed(name: &str) -> Change {
+    breaking(format!("subscription '{name}' was removed"))
+}
+
+/// An added subscription is compatible: no old page subscribes to it.
+fn subscription_added(name: &str) -> Change {
+    compatible(format!("subscription '{name}' was added"))
+}
+
+/// A method or notification that became a subscription breaks: pages invoke (or notify) it,
+/// and the host no longer answers that way.
+fn became_subscription(name: &str, old: &Value) -> Change {
+    breaking(format!("{} '{name}' became a subscription", kind(old)))
+}
+
+/// A subscription that became a method or notification breaks: pages subscribe to it, and
+/// the host no longer streams it.
+fn stopped_being_a_subscription(name: &str, new: &Value) -> Change {
+    breaking(format!("subscription '{name}' became a {}", kind(new)))
+}
+
+/// A subscription's item: breaking when the new one may be a value pages were not written
+/// for, as a method's result (see [`output`]).
+fn subscription_item(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    let what = format!("subscription '{name}' item");
+    output(cx, &what, &old["schema"], &new["schema"], out);
+}
+
 // Params.
 
 /// Params accepted only by name or only by position, where they were accepted in another
 /// form before, break: pages sending them the old way are refused. (Back to `either` is
-/// compatible: both forms are accepted.)
-fn param_structure_restricted(name: &str, old: &str, new: &str) -> Option<Change> {
-    (old != new && new != "either").then(|| {
-        breaking(format!(
-            "method '{name}' params are now {new} only (were {old})"
-        ))
-    })
+/// compatible: both forms are accepted.) `owner` is `method 'm'` or `subscription 's'`.
+fn param_structure_restricted(owner: &str, old: &str, new: &str) -> Option<Change> {
+    (old != new && new != "either")
+        .then(|| breaking(format!("{owner} params are now {new} only (were {old})")))
 }
 
 /// A removed param breaks: pages still send it, and by position every later param shifts.
@@ -870,6 +934,161 @@ mod tests {
         true,
         "event 'e' payload: type string → integer|string"
     );
+
+    // Subscriptions: params as a method's, items as a method's results.
+    fn subs(params: Value, item: Value) -> Value {
+        json!({"methods": [], "x-subscriptions": [{"name": "s", "paramStructure": "either",
+            "params": params, "item": {"name": "item", "schema": item},
+            "errors": [{"code": -32602, "message": "bad"}]}], "components": {"schemas": {}}})
+    }
+    rule!(
+        removed_subscription_breaks,
+        subs(json!([]), S()),
+        json!({"methods": [], "x-subscriptions": []}),
+        true,
+        "subscription 's' was removed"
+    );
+    rule!(
+        added_subscription_is_compatible,
+        json!({"methods": []}),
+        subs(json!([]), S()),
+        false,
+        "subscription 's' was added"
+    );
+    rule!(
+        new_required_subscription_param_breaks,
+        subs(json!([]), S()),
+        subs(json!([p("a", true, S())]), S()),
+        true,
+        "subscription 's' param 'a' was added as required"
+    );
+    rule!(
+        new_optional_subscription_param_is_compatible,
+        subs(json!([]), S()),
+        subs(json!([p("a", false, S())]), S()),
+        false,
+        "subscription 's' param 'a' was added as optional"
+    );
+    rule!(
+        removed_subscription_param_breaks,
+        subs(json!([p("a", true, S())]), S()),
+        subs(json!([]), S()),
+        true,
+        "subscription 's' param 'a' was removed"
+    );
+    rule!(
+        moved_subscription_param_breaks,
+        subs(json!([p("a", true, S()), p("b", true, S())]), S()),
+        subs(json!([p("b", true, S()), p("a", true, S())]), S()),
+        true,
+        "subscription 's' param 'a' moved from position 0 to 1"
+    );
+    rule!(
+        narrowed_subscription_param_breaks,
+        subs(
+            json!([p("a", true, json!({"type": "string", "minLength": 1}))]),
+            S()
+        ),
+        subs(
+            json!([p("a", true, json!({"type": "string", "minLength": 3}))]),
+            S()
+        ),
+        true,
+        "subscription 's' param 'a': minLength 1 → 3"
+    );
+    rule!(
+        widened_subscription_param_is_compatible,
+        subs(json!([p("a", true, S())]), S()),
+        subs(
+            json!([p("a", true, json!({"type": ["string", "null"]}))]),
+            S()
+        ),
+        false,
+        "subscription 's' param 'a': type string → null|string"
+    );
+    rule!(
+        subscription_params_restricted_to_by_position_break,
+        subs(json!([p("a", true, S())]), S()),
+        {
+            let mut d = subs(json!([p("a", true, S())]), S());
+            d["x-subscriptions"][0]["paramStructure"] = "by-position".into();
+            d
+        },
+        true,
+        "subscription 's' params are now by-position only (were either)"
+    );
+    rule!(
+        widened_subscription_item_breaks,
+        subs(json!([]), S()),
+        subs(json!([]), json!({"type": ["string", "null"]})),
+        true,
+        "subscription 's' item: type string → null|string"
+    );
+    rule!(
+        added_enum_value_in_subscription_item_breaks,
+        subs(json!([]), json!({"enum": ["x"]})),
+        subs(json!([]), json!({"enum": ["x", "y"]})),
+        true,
+        "subscription 's' item: enum values added: \"y\""
+    );
+    rule!(
+        narrowed_subscription_item_is_compatible,
+        subs(json!([]), json!({"type": ["string", "null"]})),
+        subs(json!([]), S()),
+        false,
+        "subscription 's' item: type null|string → string"
+    );
+    fn sub_of_n(n: Value) -> Value {
+        json!({"methods": [], "x-subscriptions": [{"name": "s", "params": [],
+            "item": {"name": "item", "schema": {"$ref": "#/components/schemas/N"}}}],
+            "components": {"schemas": {"N": n}}})
+    }
+    rule!(
+        removed_subscription_item_field_breaks,
+        sub_of_n(
+            json!({"type": "object", "properties": {"a": S(), "b": S()}, "required": ["a", "b"]})
+        ),
+        sub_of_n(json!({"type": "object", "properties": {"a": S()}, "required": ["a"]})),
+        true,
+        "subscription 's' item at /b: field removed"
+    );
+    rule!(
+        optional_field_added_to_subscription_item_is_compatible,
+        sub_of_n(json!({"type": "object", "properties": {"a": S()}, "required": ["a"]})),
+        sub_of_n(
+            json!({"type": "object", "properties": {"a": S(), "b": S()}, "required": ["a"]})
+        ),
+        false,
+        "subscription 's' item at /b: optional field added"
+    );
+    rule!(
+        notification_becoming_subscription_breaks,
+        json!({"methods": [{"name": "s", "params": []}]}),
+        subs(json!([]), S()),
+        true,
+        "notification 's' became a subscription"
+    );
+
+    /// A method that became a subscription (or back) is one change, not a removal and an
+    /// addition.
+    #[test]
+    fn method_and_subscription_swapping_is_one_breaking_change() {
+        let method = json!({"methods": [{"name": "s", "params": [],
+            "result": {"name": "result", "schema": S()}}]});
+        let subscription = subs(json!([]), S());
+        let says = |old: &Value, new: &Value| -> Vec<String> {
+            compare(old, new).iter().map(|c| c.to_string()).collect()
+        };
+        assert_eq!(
+            says(&method, &subscription),
+            ["BREAKING: method 's' became a subscription"]
+        );
+        assert_eq!(
+            says(&subscription, &method),
+            ["BREAKING: subscription 's' became a method"]
+        );
+    }
+
     rule!(
         identical_documents_have_no_changes,
         doc(json!([p("a", true, S())]), S()),

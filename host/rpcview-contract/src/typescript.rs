@@ -2,11 +2,12 @@
 //! from `schema/openrpc.json`).
 //!
 //! Three files come out:
-//! - `api.d.ts`: a type per component schema, `Methods` / `Notifications` / `Events` maps, and
-//!   `Api`, the exact type of `window.api`: `invoke` is overloaded per method, so a misspelled
-//!   method or wrong params fail to compile.
-//! - `client.js`: a small typed client as plain JavaScript (`client.notes.save({...})`), usable
-//!   without a build step.
+//! - `api.d.ts`: a type per component schema, `Methods` / `Notifications` / `Subscriptions` /
+//!   `Events` maps, and `Api`, the exact type of `window.api`: `invoke` is overloaded per
+//!   method and `subscribe` is generic over the subscriptions (`x-subscriptions`), so a
+//!   misspelled name or wrong params fail to compile.
+//! - `client.js`: a small typed client as plain JavaScript (`client.notes.save({...})`,
+//!   `client.downloads.progress({...}, { onItem })`), usable without a build step.
 //! - `client.d.ts`: its declaration.
 //!
 //! The document is read once into a `Model` (TypeScript types already worked out); one
@@ -35,15 +36,21 @@ pub enum TsError {
     /// The document lacks something the generator needs.
     #[error("not an OpenRPC document the generator understands: {0}")]
     Document(String),
-    /// A method name the typed client cannot hold (`on`, `once`, `__proto__`).
-    #[error("'{0}' cannot be a method of the typed client ('on' and 'once' are its own, '__proto__' is special); rename it")]
+    /// A method or subscription name the typed client cannot hold (`on`, `once`, `__proto__`).
+    #[error("'{0}' cannot be a method or subscription of the typed client ('on' and 'once' are its own, '__proto__' is special); rename it")]
     Reserved(String),
-    /// Two methods would share one place in the typed client.
-    #[error("'{0}' is both a method and a group of methods ('{0}.…'); the typed client cannot hold both; rename one")]
+    /// A method or subscription would be a group of others in the typed client too (`a.b` and
+    /// `a.b.c`).
+    #[error("'{0}' is both a method (or subscription) and a group ('{0}.…'); the typed client cannot hold both; rename one")]
     Collision(String),
+    /// A method and a subscription (or two of either) share one name, so one place in the
+    /// typed client.
+    #[error("'{0}' names two methods or subscriptions; the typed client cannot hold both; rename one")]
+    Duplicate(String),
 }
 
-/// Generates `api.d.ts`, `client.js` and `client.d.ts` from `doc`.
+/// Generates `api.d.ts`, `client.js` and `client.d.ts` from `doc`. `x-events` and
+/// `x-subscriptions` are optional (missing is empty).
 ///
 /// # Errors
 /// The document is not OpenRPC as rpcview writes it, or two names collide in the client.
@@ -71,7 +78,8 @@ pub fn generate(doc: &Value) -> Result<Generated, TsError> {
     })
 }
 
-/// `api.d.ts`: the component types, the `Methods` / `Notifications` / `Events` maps, and `Api`.
+/// `api.d.ts`: the component types, the `Methods` / `Notifications` / `Subscriptions` /
+/// `SubscribeArgs` / `Events` maps, and `Api`.
 fn api_d_ts(model: &Model<'_>) -> String {
     let mut types = String::new();
     for t in &model.types {
@@ -95,6 +103,20 @@ fn api_d_ts(model: &Model<'_>) -> String {
         }
         member(&mut api, m.description, &m.signature());
     }
+    let (mut subscriptions, mut subscribe_args) = (String::new(), String::new());
+    for s in &model.subscriptions {
+        let key = quote(s.name);
+        member(
+            &mut subscriptions,
+            s.description,
+            &format!("{key}: {{ params: {}; item: {} }};", s.params.union(), s.item),
+        );
+        member(
+            &mut subscribe_args,
+            None,
+            &format!("{key}: {};", s.arguments()),
+        );
+    }
     let mut events = String::new();
     for e in &model.events {
         member(
@@ -112,23 +134,26 @@ fn api_d_ts(model: &Model<'_>) -> String {
             ("TYPES", &types),
             ("METHODS", &methods),
             ("NOTIFICATIONS", &notifications),
+            ("SUBSCRIPTIONS", &subscriptions),
+            ("SUBSCRIBE_ARGS", &subscribe_args),
             ("EVENTS", &events),
             ("API", &api),
         ],
     )
 }
 
-/// `client.js`: `createClient`, whose object holds a function per method, grouped by dots.
+/// `client.js`: `createClient`, whose object holds a function per method and subscription,
+/// grouped by dots.
 fn client_js(model: &Model<'_>) -> String {
     let mut members = String::new();
-    model.client.write_js(&model.methods, &mut members, 2);
+    model.client.write_js(model, &mut members, 2);
     fill(CLIENT_JS, &[("HEADER", HEADER), ("MEMBERS", &members)])
 }
 
 /// `client.d.ts`: the declaration of `client.js`, typed from `api.d.ts`'s maps.
 fn client_d_ts(model: &Model<'_>) -> String {
     let mut members = String::new();
-    model.client.write_d_ts(&model.methods, &mut members, 1);
+    model.client.write_d_ts(model, &mut members, 1);
     fill(CLIENT_D_TS, &[("HEADER", HEADER), ("MEMBERS", &members)])
 }
 
@@ -149,15 +174,18 @@ struct Model<'a> {
     types: Vec<NamedType<'a>>,
     /// Methods and notifications, in the document's order.
     methods: Vec<Method<'a>>,
+    /// The subscriptions (`x-subscriptions`), in the document's order.
+    subscriptions: Vec<Subscription<'a>>,
     /// The events the host pushes (`x-events`), in the document's order.
     events: Vec<Event<'a>>,
-    /// The typed client: `methods` (by index) grouped by the dots in their names.
+    /// The typed client: `methods` and `subscriptions` (by index) grouped by the dots in their
+    /// names.
     client: Tree,
 }
 
 impl<'a> Model<'a> {
-    /// Reads `doc`: the methods first (the first bad one, or the first name the client cannot
-    /// hold, is the error), then the events.
+    /// Reads `doc`: the methods first, then the subscriptions (the first bad one, or the first
+    /// name the client cannot hold, is the error), then the events.
     fn read(doc: &'a Value) -> Result<Self, TsError> {
         let list = doc["methods"]
             .as_array()
@@ -166,8 +194,20 @@ impl<'a> Model<'a> {
         let mut client = Tree::default();
         for m in list {
             let method = Method::read(m)?;
-            client.insert(method.name, methods.len())?;
+            client.insert(method.name, Leaf::Method(methods.len()))?;
             methods.push(method);
+        }
+        let list = match &doc["x-subscriptions"] {
+            Value::Null => &[][..],
+            v => v
+                .as_array()
+                .ok_or_else(|| TsError::Document("`x-subscriptions` is not an array".into()))?,
+        };
+        let mut subscriptions = Vec::with_capacity(list.len());
+        for s in list {
+            let subscription = Subscription::read(s)?;
+            client.insert(subscription.name, Leaf::Subscription(subscriptions.len()))?;
+            subscriptions.push(subscription);
         }
         let events = match doc["x-events"].as_array() {
             Some(list) => list.iter().map(Event::read).collect::<Result<_, _>>()?,
@@ -182,6 +222,7 @@ impl<'a> Model<'a> {
             version: doc["info"]["version"].as_str().unwrap_or(""),
             types,
             methods,
+            subscriptions,
             events,
             client,
         })
@@ -224,7 +265,7 @@ impl<'a> Method<'a> {
         Ok(Self {
             name,
             description: m.get("description").and_then(Value::as_str),
-            params: Params::of(m)?,
+            params: Params::of(m, "method")?,
             result: m.get("result").map(|r| ts_type(&r["schema"], 1)),
         })
     }
@@ -280,6 +321,71 @@ impl<'a> Method<'a> {
     }
 }
 
+/// A subscription (`x-subscriptions`): params as a method's, and a stream of items.
+struct Subscription<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    params: Params,
+    /// The TypeScript type of each item.
+    item: String,
+}
+
+impl<'a> Subscription<'a> {
+    fn read(s: &'a Value) -> Result<Self, TsError> {
+        let name = s["name"]
+            .as_str()
+            .ok_or_else(|| TsError::Document("a subscription without a name".into()))?;
+        let item = s
+            .get("item")
+            .ok_or_else(|| TsError::Document(format!("subscription {name} has no `item`")))?;
+        Ok(Self {
+            name,
+            description: s.get("description").and_then(Value::as_str),
+            params: Params::of(s, "subscription")?,
+            item: ts_type(&item["schema"], 1),
+        })
+    }
+
+    /// Its entry in `SubscribeArgs`: what `subscribe` takes after the name, as a tuple (params
+    /// optional when every param is, as in `invoke`; then options).
+    fn arguments(&self) -> String {
+        format!(
+            "[{}, options?: SubscribeOptions<{}>]",
+            self.params.argument(),
+            self.item
+        )
+    }
+
+    /// Its declaration in `client.d.ts`, as the member `key` of a group indented by `pad`.
+    fn d_ts_member(&self, key: &str, pad: &str) -> String {
+        let q = quote(self.name);
+        let params = if self.params.list.is_empty() {
+            String::new()
+        } else {
+            let opt = if self.params.optional() { "?" } else { "" };
+            format!("params{opt}: Subscriptions[{q}][\"params\"], ")
+        };
+        let item = format!("Subscriptions[{q}][\"item\"]");
+        let mut s = jsdoc(self.description, pad);
+        let _ = writeln!(
+            s,
+            "{pad}{}({params}options?: SubscribeOptions<{item}>): Promise<Subscription<{item}>>;",
+            prop_name(key)
+        );
+        s
+    }
+
+    /// Its entry in `client.js`, as the member `key` of a group indented by `pad`.
+    fn js_member(&self, key: &str, pad: &str) -> String {
+        let f = if self.params.list.is_empty() {
+            "sub0"
+        } else {
+            "sub"
+        };
+        format!("{pad}{}: {f}({}),\n", prop_name(key), quote(self.name))
+    }
+}
+
 /// An event the host pushes, with its payload's TypeScript type.
 struct Event<'a> {
     name: &'a str,
@@ -299,7 +405,7 @@ impl<'a> Event<'a> {
     }
 }
 
-/// A method's params, read off its ContentDescriptors.
+/// A method's or subscription's params, read off its ContentDescriptors.
 struct Params {
     structure: String,
     list: Vec<Param>,
@@ -314,15 +420,16 @@ struct Param {
 }
 
 impl Params {
-    fn of(method: &Value) -> Result<Self, TsError> {
-        let structure = method["paramStructure"]
+    /// The params of `owner`, a `kind` (`method` or `subscription`).
+    fn of(owner: &Value, kind: &str) -> Result<Self, TsError> {
+        let structure = owner["paramStructure"]
             .as_str()
             .unwrap_or("either")
             .to_owned();
-        let list = method["params"]
+        let list = owner["params"]
             .as_array()
             .ok_or_else(|| {
-                TsError::Document(format!("method {} has no `params` array", method["name"]))
+                TsError::Document(format!("{kind} {} has no `params` array", owner["name"]))
             })?
             .iter()
             .map(|d| Param {
@@ -386,7 +493,7 @@ impl Params {
         self.list.iter().all(|p| !p.required)
     }
 
-    /// The `params` argument of `invoke` / `notify`.
+    /// The `params` argument of `invoke` / `notify` / `subscribe`.
     fn argument(&self) -> String {
         format!(
             "params{}: {}",
@@ -396,16 +503,25 @@ impl Params {
     }
 }
 
-/// The typed client's shape: methods (indexes into [`Model::methods`]) by the last part of
-/// their names, inside groups named by the parts before.
+/// The typed client's shape: methods and subscriptions by the last part of their names,
+/// inside groups named by the parts before.
 #[derive(Default)]
 struct Tree {
-    leaves: BTreeMap<String, usize>,
+    leaves: BTreeMap<String, Leaf>,
     groups: BTreeMap<String, Tree>,
 }
 
+/// A function of the typed client.
+#[derive(Clone, Copy)]
+enum Leaf {
+    /// An index into [`Model::methods`].
+    Method(usize),
+    /// An index into [`Model::subscriptions`].
+    Subscription(usize),
+}
+
 impl Tree {
-    fn insert(&mut self, path: &str, leaf: usize) -> Result<(), TsError> {
+    fn insert(&mut self, path: &str, leaf: Leaf) -> Result<(), TsError> {
         let parts: Vec<&str> = path.split('.').collect();
         if matches!(parts.as_slice(), ["on"] | ["once"]) || parts.contains(&"__proto__") {
             return Err(TsError::Reserved(path.into()));
@@ -413,13 +529,15 @@ impl Tree {
         self.insert_at(path, &parts, leaf)
     }
 
-    fn insert_at(&mut self, full: &str, parts: &[&str], leaf: usize) -> Result<(), TsError> {
+    fn insert_at(&mut self, full: &str, parts: &[&str], leaf: Leaf) -> Result<(), TsError> {
         match parts {
             [last] => {
                 if self.groups.contains_key(*last) {
                     return Err(TsError::Collision(full.into()));
                 }
-                self.leaves.insert((*last).into(), leaf);
+                if self.leaves.insert((*last).into(), leaf).is_some() {
+                    return Err(TsError::Duplicate(full.into()));
+                }
                 Ok(())
             }
             [first, rest @ ..] => {
@@ -437,27 +555,33 @@ impl Tree {
         }
     }
 
-    fn write_d_ts(&self, methods: &[Method<'_>], out: &mut String, depth: usize) {
+    fn write_d_ts(&self, model: &Model<'_>, out: &mut String, depth: usize) {
         let pad = "  ".repeat(depth);
         for (key, group) in &self.groups {
             let _ = writeln!(out, "{pad}readonly {}: {{", prop_name(key));
-            group.write_d_ts(methods, out, depth + 1);
+            group.write_d_ts(model, out, depth + 1);
             let _ = writeln!(out, "{pad}}};");
         }
         for (key, &leaf) in &self.leaves {
-            out.push_str(&methods[leaf].d_ts_member(key, &pad));
+            out.push_str(&match leaf {
+                Leaf::Method(i) => model.methods[i].d_ts_member(key, &pad),
+                Leaf::Subscription(i) => model.subscriptions[i].d_ts_member(key, &pad),
+            });
         }
     }
 
-    fn write_js(&self, methods: &[Method<'_>], out: &mut String, depth: usize) {
+    fn write_js(&self, model: &Model<'_>, out: &mut String, depth: usize) {
         let pad = "  ".repeat(depth);
         for (key, group) in &self.groups {
             let _ = writeln!(out, "{pad}{}: Object.freeze({{", prop_name(key));
-            group.write_js(methods, out, depth + 1);
+            group.write_js(model, out, depth + 1);
             let _ = writeln!(out, "{pad}}}),");
         }
         for (key, &leaf) in &self.leaves {
-            out.push_str(&methods[leaf].js_member(key, &pad));
+            out.push_str(&match leaf {
+                Leaf::Method(i) => model.methods[i].js_member(key, &pad),
+                Leaf::Subscription(i) => model.subscriptions[i].js_member(key, &pad),
+            });
         }
     }
 }

@@ -86,7 +86,8 @@ pub use rpcview_contract as contract;
 pub use export::{Export, ExportError};
 pub use rpc::{
     error, Allow, Api, BlockingHandler, BuildError, CallSite, Ctx, EmitError, Emitter, Endpoint,
-    Handler, Limits, Router, RpcError, State, Stats, Target,
+    Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats, SubscriptionHandler, Target,
+    WindowInfo,
 };
 
 #[cfg(feature = "webview")]
@@ -118,7 +119,7 @@ pub use rust_embed;
 pub mod prelude {
     #[cfg(feature = "webview")]
     pub use crate::{embed, App, AppHandle, Assets, Window};
-    pub use crate::{Allow, Api, Ctx, Emitter, Export, RpcError, State, Target};
+    pub use crate::{Allow, Api, Ctx, Emitter, Export, RpcError, Sink, State, Target};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

@@ -121,6 +121,34 @@ export interface RpcErrorConstructor {
   readonly prototype: RpcError;
 }
 
+/** Options of every `subscribe`. */
+export interface SubscribeOptions<T> {
+  /** Called with each item. Without it, read the items with `for await` over the subscription. */
+  onItem?: (item: T) => void;
+  /** Called once when the host ends the stream. */
+  onEnd?: () => void;
+  /** Called once when the stream fails. */
+  onError?: (error: RpcError) => void;
+  /** Unsubscribes when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** An open subscription: its items go to `onItem`, or to a `for await` loop over it. */
+export interface Subscription<T> {
+  /** Its id, given by the host. */
+  readonly id: string;
+  /** Ends it: the host stops sending items. */
+  unsubscribe(): Promise<void>;
+  /** Its items, in order, until it ends. */
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}
+
+/** What comes with every event besides its payload. */
+export interface EventMeta {
+  /** The label of the window that relayed the event; absent when the host pushed it. */
+  readonly from?: string;
+}
+
 /** Params and result of every method, by name. */
 export interface Methods {
   /** Returns what it is given. */
@@ -137,12 +165,23 @@ export interface Notifications {
   "shapes.note": { params: { firstName: string } | [firstName: string] };
 }
 
-/** The payload of every event the host pushes, by name. */
+/** Params and item type of every subscription, by name. */
+export interface Subscriptions {
+}
+
+/**
+ * What `subscribe` takes after a subscription's name: its params (optional when every param
+ * is, as in `invoke`), then options.
+ */
+export interface SubscribeArgs {
+}
+
+/** The payload of every event, by name. */
 export interface Events {
   "shapes.tree": Tree;
 }
 
-/** `window.api`, typed exactly: a method or event not listed here does not compile. */
+/** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
   /** Returns what it is given. */
   invoke(method: "shapes.echo_all", params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]], options?: InvokeOptions): Promise<AllOutput>;
@@ -154,10 +193,15 @@ export interface Api {
   invoke(method: "shapes.sum", params?: [...items: number[]], options?: InvokeOptions): Promise<number>;
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
-  /** Listens for a host event; returns the function that removes the listener. */
-  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** Opens a subscription; resolves once the host has accepted it. */
+  subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S]["item"]>>;
+  /**
+   * Listens for an event, pushed by the host or relayed by another window (`meta.from`);
+   * returns the function that removes the listener.
+   */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Like `on`, for the next event only. */
-  once<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  once<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Listeners registered for `event`, or for all events. */
   listenerCount(event?: keyof Events): number;
   /** Calls sent and not yet settled. */
@@ -168,6 +212,8 @@ export interface Api {
   readonly methods: readonly string[];
   /** Notifications this window may send. */
   readonly notifications: readonly string[];
+  /** Subscriptions this window may open. */
+  readonly subscriptions: readonly (keyof Subscriptions)[];
   /** Events this window may listen to. */
   readonly events: readonly string[];
 }

@@ -8,8 +8,8 @@ pub(super) const HEADER: &str =
 ";
 
 /// `api.d.ts`. `INFO`: the title line; `TYPES`: the component types, each followed by a blank
-/// line; `METHODS`, `NOTIFICATIONS`, `EVENTS`: the members of those maps; `API`: the `invoke`
-/// and `notify` overloads of `Api`.
+/// line; `METHODS`, `NOTIFICATIONS`, `SUBSCRIPTIONS`, `SUBSCRIBE_ARGS`, `EVENTS`: the members
+/// of those maps; `API`: the `invoke` and `notify` overloads of `Api`.
 pub(super) const API_D_TS: &str = r#"__HEADER__
 __INFO__
 
@@ -34,6 +34,34 @@ export interface RpcErrorConstructor {
   readonly prototype: RpcError;
 }
 
+/** Options of every `subscribe`. */
+export interface SubscribeOptions<T> {
+  /** Called with each item. Without it, read the items with `for await` over the subscription. */
+  onItem?: (item: T) => void;
+  /** Called once when the host ends the stream. */
+  onEnd?: () => void;
+  /** Called once when the stream fails. */
+  onError?: (error: RpcError) => void;
+  /** Unsubscribes when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** An open subscription: its items go to `onItem`, or to a `for await` loop over it. */
+export interface Subscription<T> {
+  /** Its id, given by the host. */
+  readonly id: string;
+  /** Ends it: the host stops sending items. */
+  unsubscribe(): Promise<void>;
+  /** Its items, in order, until it ends. */
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}
+
+/** What comes with every event besides its payload. */
+export interface EventMeta {
+  /** The label of the window that relayed the event; absent when the host pushed it. */
+  readonly from?: string;
+}
+
 /** Params and result of every method, by name. */
 export interface Methods {
 __METHODS__
@@ -44,20 +72,38 @@ export interface Notifications {
 __NOTIFICATIONS__
 }
 
-/** The payload of every event the host pushes, by name. */
+/** Params and item type of every subscription, by name. */
+export interface Subscriptions {
+__SUBSCRIPTIONS__
+}
+
+/**
+ * What `subscribe` takes after a subscription's name: its params (optional when every param
+ * is, as in `invoke`), then options.
+ */
+export interface SubscribeArgs {
+__SUBSCRIBE_ARGS__
+}
+
+/** The payload of every event, by name. */
 export interface Events {
 __EVENTS__
 }
 
-/** `window.api`, typed exactly: a method or event not listed here does not compile. */
+/** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
 __API__
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
-  /** Listens for a host event; returns the function that removes the listener. */
-  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** Opens a subscription; resolves once the host has accepted it. */
+  subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S]["item"]>>;
+  /**
+   * Listens for an event, pushed by the host or relayed by another window (`meta.from`);
+   * returns the function that removes the listener.
+   */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Like `on`, for the next event only. */
-  once<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  once<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Listeners registered for `event`, or for all events. */
   listenerCount(event?: keyof Events): number;
   /** Calls sent and not yet settled. */
@@ -68,6 +114,8 @@ __API__
   readonly methods: readonly string[];
   /** Notifications this window may send. */
   readonly notifications: readonly string[];
+  /** Subscriptions this window may open. */
+  readonly subscriptions: readonly (keyof Subscriptions)[];
   /** Events this window may listen to. */
   readonly events: readonly string[];
 }
@@ -80,29 +128,36 @@ declare global {
 }
 "#;
 
-/// `client.js`. `MEMBERS`: the client's methods and groups, as object entries.
+/// `client.js`. `MEMBERS`: the client's methods, subscriptions and groups, as object entries.
 pub(super) const CLIENT_JS: &str = r#"__HEADER__
 // @ts-check
 
 /**
- * A client over `api`: every method and notification as a function, grouped by the dots
- * in its name.
+ * A client over `api`: every method, notification and subscription as a function, grouped
+ * by the dots in its name.
  * @param {import('./api').Api} [api] default: `window.api`
  * @returns {import('./client').Client}
  */
 export function createClient(api = /** @type {any} */ (globalThis).api) {
+  // Untyped inside (client.d.ts types every function), so that it checks whatever the API has:
+  // `notify` is not even declared when there are no notifications.
+  const raw = /** @type {any} */ (api);
   /** @param {string} m */
-  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => api.invoke(/** @type {any} */ (m), params, options);
+  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.invoke(m, params, options);
   /** @param {string} m */
-  const call0 = (m) => (/** @type {any} */ options) => api.invoke(/** @type {any} */ (m), undefined, options);
+  const call0 = (m) => (/** @type {any} */ options) => raw.invoke(m, undefined, options);
   /** @param {string} m */
-  const send = (m) => (/** @type {any} */ params) => api.notify(/** @type {any} */ (m), params);
+  const send = (m) => (/** @type {any} */ params) => raw.notify(m, params);
   /** @param {string} m */
-  const send0 = (m) => () => api.notify(/** @type {any} */ (m), undefined);
+  const send0 = (m) => () => raw.notify(m, undefined);
+  /** @param {string} m */
+  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.subscribe(m, params, options);
+  /** @param {string} m */
+  const sub0 = (m) => (/** @type {any} */ options) => raw.subscribe(m, undefined, options);
   return /** @type {any} */ (Object.freeze({
 __MEMBERS__
-    on: (/** @type {any} */ event, /** @type {any} */ listener) => api.on(event, listener),
-    once: (/** @type {any} */ event, /** @type {any} */ listener) => api.once(event, listener),
+    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw.on(event, listener),
+    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw.once(event, listener),
   }));
 }
 
@@ -111,12 +166,16 @@ const client = createClient();
 export default client;
 "#;
 
-/// `client.d.ts`. `MEMBERS`: the declarations of the client's methods and groups.
+/// `client.d.ts`. `MEMBERS`: the declarations of the client's methods, subscriptions and
+/// groups.
 pub(super) const CLIENT_D_TS: &str = r#"__HEADER__
 
-import type { Api, Events, InvokeOptions, Methods, Notifications } from "./api";
+import type { Api, EventMeta, Events, InvokeOptions, Methods, Notifications, SubscribeOptions, Subscription, Subscriptions } from "./api";
 
-/** The API as objects: `client.notes.save({...})` is `api.invoke("notes.save", {...})`. */
+/**
+ * The API as objects: `client.notes.save({...})` is `api.invoke("notes.save", {...})`, and
+ * `client.downloads.progress({...}, options)` is `api.subscribe("downloads.progress", {...}, options)`.
+ */
 export interface Client {
 __MEMBERS__
   /** `api.on`. */
@@ -131,7 +190,7 @@ export declare function createClient(api?: Api): Client;
 /** The client over `window.api`. */
 declare const client: Client;
 export default client;
-export type { Api, Events, InvokeOptions, Methods, Notifications };
+export type { Api, EventMeta, Events, InvokeOptions, Methods, Notifications, SubscribeOptions, Subscription, Subscriptions };
 "#;
 
 /// `template` with each placeholder line `__NAME__` replaced by the text given for `NAME`

@@ -81,21 +81,26 @@ impl Glue {
                     });
                 }
             }
-            Ok(Handoff::Calls { nonce, messages }) => self.dispatch(nonce, messages),
+            Ok(Handoff::Calls {
+                nonce,
+                href,
+                messages,
+            }) => self.dispatch(nonce, href, messages),
         }
     }
 
     /// Answers each call on its own task; replies go back through the event loop.
-    fn dispatch(&self, nonce: String, messages: Vec<String>) {
+    fn dispatch(&self, nonce: String, href: String, messages: Vec<String>) {
         let generation = self.generation.get();
+        let href: std::sync::Arc<str> = href.into();
         for message in messages {
             let (endpoint, proxy) = (self.endpoint.clone(), self.proxy.clone());
-            let (window, nonce) = (self.label.clone(), nonce.clone());
+            let (window, nonce, href) = (self.label.clone(), nonce.clone(), href.clone());
             self.runtime.spawn(async move {
-                if let Some(text) = endpoint.handle_from(&nonce, &message).await {
+                if let Some(text) = endpoint.handle_page(&nonce, &href, &message).await {
                     let _ = proxy.send_event(UserEvent::Deliver {
                         window,
-                        generation,
+                        generation: Some(generation),
                         nonce,
                         text,
                     });

@@ -7,23 +7,21 @@ use std::sync::mpsc;
 use tao::event_loop::EventLoopProxy;
 
 use super::Window;
-use crate::rpc::{Ctx, Emitter, Router, Stats, Target};
+use super::AppError;
+use crate::rpc::{Ctx, Emitter, Router, Stats, WindowInfo};
 
 /// Requests to the UI thread.
 pub(crate) enum UserEvent {
-    /// A reply for the page `nonce` in `window`, from calls received in `generation`.
+    /// A reply for the page `nonce` in `window`, from calls received in `generation` (`None`:
+    /// subscription traffic, for whichever page has that nonce).
     Deliver {
         window: String,
-        generation: u64,
+        generation: Option<u64>,
         nonce: String,
         text: String,
     },
-    /// An event for every window in `target` that may receive `event`.
-    Push {
-        target: Target,
-        event: String,
-        text: String,
-    },
+    /// An event for these windows (resolved and filtered by the emitter).
+    Push { windows: Vec<String>, text: String },
     Eval {
         window: String,
         js: String,
@@ -80,10 +78,65 @@ impl Ctx {
 }
 
 impl AppHandle {
-    /// Opens another window while the app runs. A window whose label is taken is not opened
-    /// (an error is logged).
-    pub fn open_window(&self, window: Window) {
+    /// Opens another window while the app runs, from any thread (a handler, a setup
+    /// thread). The label is reserved at once: it appears in [`windows`](Self::windows), and
+    /// events may target it (they reach its page once it has loaded).
+    ///
+    /// # Errors
+    /// [`AppError::DuplicateWindow`] if a window with that label is open. If the window
+    /// system then fails to create it, that is logged and the label is freed.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Ctx, RpcError, Window};
+    /// async fn new_window(ctx: Ctx, _: ()) -> Result<String, RpcError> {
+    ///     let app = ctx.app().ok_or_else(|| RpcError::internal("not in an app"))?;
+    ///     let label = format!("notes-{}", app.windows().len() + 1);
+    ///     app.open(Window::new(&label).title("Notes"))
+    ///         .map_err(|e| RpcError::internal(e.to_string()))?;
+    ///     Ok(label)
+    /// }
+    /// ```
+    pub fn open(&self, window: Window) -> Result<(), AppError> {
+        self.reserve(&window)?;
         self.send(UserEvent::Open(Box::new(window)));
+        Ok(())
+    }
+
+    /// Puts `window` in the app's list of windows, unless its label is taken.
+    pub(crate) fn reserve(&self, window: &Window) -> Result<(), AppError> {
+        let mut windows = self.router.inner.shared.windows.write().expect("windows lock");
+        if windows.open.contains_key(&window.label) {
+            return Err(AppError::DuplicateWindow(window.label.clone()));
+        }
+        let info = WindowInfo {
+            label: window.label.clone(),
+            origin: window.origin(),
+            url: window.url.clone(),
+        };
+        windows
+            .open
+            .insert(window.label.clone(), (info, window.allow.clone()));
+        Ok(())
+    }
+
+    /// Takes `label` out of the app's list of windows.
+    pub(crate) fn forget(&self, label: &str) {
+        let mut windows = self.router.inner.shared.windows.write().expect("windows lock");
+        windows.open.remove(label);
+    }
+
+    /// The windows open now (or opening), sorted by label.
+    ///
+    /// ```no_run
+    /// # fn f(app: rpcview::AppHandle) {
+    /// for w in app.windows() {
+    ///     println!("{} shows {}", w.label, w.url);
+    /// }
+    /// # }
+    /// ```
+    pub fn windows(&self) -> Vec<WindowInfo> {
+        let windows = self.router.inner.shared.windows.read().expect("windows lock");
+        windows.open.values().map(|(info, _)| info.clone()).collect()
     }
 
     /// Pushes events to pages.
@@ -115,7 +168,9 @@ impl AppHandle {
         self.send(UserEvent::Reload(window.into()));
     }
 
-    /// Closes `window`.
+    /// Closes `window`, from any thread: its page's calls and subscriptions are cancelled
+    /// (see [`Api::runs_to_completion`](crate::Api::runs_to_completion)). Closing the last
+    /// window ends the app.
     pub fn close(&self, window: &str) {
         self.send(UserEvent::Close(window.into()));
     }

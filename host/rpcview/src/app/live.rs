@@ -59,6 +59,7 @@ pub(crate) struct Live {
     pub(crate) hung: bool,
     /// The app ended the web process to reload the page (an unresponsive page).
     pub(crate) reload_when_gone: bool,
+    handle: AppHandle,
 }
 
 impl Live {
@@ -78,20 +79,31 @@ impl Live {
             .build(target)
             .map_err(|e| fail(e.to_string()))?;
         let generation = Rc::new(Cell::new(0u64));
-        let vbox = window
-            .default_vbox()
-            .ok_or_else(|| fail("tao gave no GTK container".into()))?;
-        let webview = webview(spec, host, &generation)
-            .build_gtk(vbox)
-            .map_err(|e| fail(e.to_string()))?;
-
         let origin = spec.origin();
+        let (proxy, label) = (host.handle.proxy.clone(), spec.label.clone());
+        // Subscription traffic (the reply that starts one, items, the end) goes to the page
+        // whose nonce started it, whatever the generation; the page drops it if it is gone.
         let endpoint = Endpoint::new(
             &host.router,
             CallSite::new(&spec.label, &origin),
             spec.allow.clone(),
         )
-        .with_extension(host.handle.clone());
+        .with_extension(host.handle.clone())
+        .with_outbox(move |nonce, text| {
+            let _ = proxy.send_event(UserEvent::Deliver {
+                window: label.clone(),
+                generation: None,
+                nonce: nonce.to_owned(),
+                text,
+            });
+        });
+        let vbox = window
+            .default_vbox()
+            .ok_or_else(|| fail("tao gave no GTK container".into()))?;
+        let webview = webview(spec, host, &generation, &endpoint)
+            .build_gtk(vbox)
+            .map_err(|e| fail(e.to_string()))?;
+
         let glue = Glue {
             label: spec.label.clone(),
             origin: origin.clone(),
@@ -126,6 +138,7 @@ impl Live {
             answered: Rc::new(Cell::new(0)),
             hung: false,
             reload_when_gone: false,
+            handle: host.handle.clone(),
         })
     }
 
@@ -170,7 +183,12 @@ impl Live {
 }
 
 /// The webview of `spec`: its preload, its assets, and what it may navigate to.
-fn webview<'a>(spec: &Window, host: &Host, generation: &Rc<Cell<u64>>) -> WebViewBuilder<'a> {
+fn webview<'a>(
+    spec: &Window,
+    host: &Host,
+    generation: &Rc<Cell<u64>>,
+    endpoint: &Endpoint,
+) -> WebViewBuilder<'a> {
     let names = host.router.allowed_names(&spec.allow);
     let preload = PreloadConfig {
         origin: spec.origin(),
@@ -180,6 +198,7 @@ fn webview<'a>(spec: &Window, host: &Host, generation: &Rc<Cell<u64>>) -> WebVie
         methods: names.methods.into_iter().collect(),
         notifications: names.notifications.into_iter().collect(),
         events: names.events.into_iter().collect(),
+        subscriptions: names.subscriptions.into_iter().collect(),
     };
     let mut builder = WebViewBuilder::new()
         .with_initialization_script_for_main_only(preload.script(), true)
@@ -191,6 +210,7 @@ fn webview<'a>(spec: &Window, host: &Host, generation: &Rc<Cell<u64>>) -> WebVie
     }
     let nav_spec = spec.clone();
     let generation = generation.clone();
+    let (endpoint, label) = (endpoint.clone(), spec.label.clone());
     builder
         .with_navigation_handler(move |url| {
             let ok = nav_spec.may_navigate(&url);
@@ -200,12 +220,27 @@ fn webview<'a>(spec: &Window, host: &Host, generation: &Rc<Cell<u64>>) -> WebVie
             ok
         })
         .with_new_window_req_handler(|url, _| {
-            tracing::warn!(%url, "new window refused; open windows from Rust with AppHandle::open_window");
+            tracing::warn!(%url, "new window refused; open windows from Rust with AppHandle::open");
             wry::NewWindowResponse::Deny
         })
         .with_on_page_load_handler(move |event, _url| {
             if let PageLoadEvent::Started = event {
+                // A new page: the old one's calls and subscriptions are cancelled.
                 generation.set(generation.get() + 1);
+                let cancelled = endpoint.cancel_running();
+                if cancelled > 0 {
+                    tracing::debug!(window = %label, cancelled, "page left: its calls and subscriptions were cancelled");
+                }
             }
         })
+}
+
+impl Drop for Live {
+    /// A closed window: its page's calls and subscriptions are cancelled, and its label is
+    /// free again.
+    fn drop(&mut self) {
+        let cancelled = self.endpoint.cancel_running();
+        tracing::debug!(window = %self.label, cancelled, "window closed");
+        self.handle.forget(&self.label);
+    }
 }

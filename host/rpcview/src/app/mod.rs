@@ -32,7 +32,7 @@ use tao::platform::run_return::EventLoopExtRunReturn;
 use wry::WebViewExtUnix;
 
 use crate::bridge;
-use crate::rpc::{Api, BuildError, Target};
+use crate::rpc::{Api, BuildError};
 use handle::UserEvent;
 use live::{Host, Live};
 
@@ -271,13 +271,8 @@ impl App {
         let proxy = handle.proxy.clone();
         router
             .emitter()
-            .set_sink(Arc::new(move |target, event, text| {
-                let event = event.to_owned();
-                let _ = proxy.send_event(UserEvent::Push {
-                    target,
-                    event,
-                    text,
-                });
+            .set_sink(Arc::new(move |windows, text| {
+                let _ = proxy.send_event(UserEvent::Push { windows, text });
             }));
         let signals = on_signals(&handle);
         let host = Host {
@@ -292,6 +287,7 @@ impl App {
         heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();
         for spec in &self.windows {
+            handle.reserve(spec)?;
             live.insert(spec.label.clone(), Live::open(&event_loop, spec, &host)?);
         }
         tracing::info!(
@@ -399,23 +395,17 @@ fn on_user_event(
             nonce,
             text,
         } => match live.get_mut(&window) {
-            Some(w) if w.generation.get() == generation => w.outbox.push((nonce, text)),
+            Some(w) if generation.is_none_or(|g| g == w.generation.get()) => {
+                w.outbox.push((nonce, text))
+            }
             _ => {
                 host.router.stats().count_dropped();
                 tracing::debug!(%window, "reply dropped: its page reloaded or its window closed");
             }
         },
-        UserEvent::Push {
-            target: to,
-            event,
-            text,
-        } => {
-            for w in live.values_mut() {
-                let to_it = match &to {
-                    Target::All => true,
-                    Target::Window(l) => *l == w.label,
-                };
-                if to_it && w.endpoint.allow().permits(&event) {
+        UserEvent::Push { windows, text } => {
+            for label in windows {
+                if let Some(w) = live.get_mut(&label) {
                     w.outbox.push(("*".into(), text.clone()));
                 }
             }
@@ -431,14 +421,15 @@ fn on_user_event(
             }
         }
         UserEvent::Open(spec) => {
-            if live.contains_key(&spec.label) {
-                tracing::error!("{}", AppError::DuplicateWindow(spec.label.clone()));
-            } else {
-                match Live::open(target, &spec, host) {
-                    Ok(w) => {
-                        live.insert(spec.label.clone(), w);
-                    }
-                    Err(e) => tracing::error!("{e}"),
+            // `AppHandle::open` reserved the label, so it is not taken by another window.
+            match Live::open(target, &spec, host) {
+                Ok(w) => {
+                    tracing::info!(window = %spec.label, url = %spec.url, "window opened");
+                    live.insert(spec.label.clone(), w);
+                }
+                Err(e) => {
+                    host.handle.forget(&spec.label);
+                    tracing::error!("{e}");
                 }
             }
         }

@@ -105,6 +105,8 @@ pub(crate) enum Handoff {
     Calls {
         /// The page instance.
         nonce: String,
+        /// The page's URL, as the isolated world stamped it.
+        href: String,
         /// Each message, as text.
         messages: Vec<String>,
     },
@@ -173,6 +175,7 @@ pub(crate) fn check(stamped: &str, origin: &str, max_bytes: usize) -> Result<Han
     }
     Ok(Handoff::Calls {
         nonce: out.nonce,
+        href: s.href,
         messages: out.messages.iter().map(|m| m.get().to_owned()).collect(),
     })
 }
@@ -211,6 +214,7 @@ mod tests {
             handoff,
             Handoff::Calls {
                 nonce: "1".into(),
+                href: "app://localhost/".into(),
                 messages: vec!["{}".into()]
             }
         );

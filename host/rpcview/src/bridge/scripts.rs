@@ -29,6 +29,8 @@ pub(crate) struct PreloadConfig {
     pub(crate) notifications: Vec<String>,
     /// Events the page may listen to with `on`.
     pub(crate) events: Vec<String>,
+    /// Subscriptions the page may start with `subscribe`.
+    pub(crate) subscriptions: Vec<String>,
 }
 
 impl PreloadConfig {
@@ -123,6 +125,7 @@ mod tests {
             methods: vec!["notes.save".into()],
             notifications: vec![],
             events: vec![],
+            subscriptions: vec![],
         };
         let script = cfg.script();
         assert!(script.starts_with("// rpcview preload"));
@@ -130,7 +133,7 @@ mod tests {
             script.contains(r#""codes":{"INVALID_PARAMS":-32602,"#),
             "{script}"
         );
-        assert!(script.ends_with(r#""events":[]});"#));
+        assert!(script.ends_with(r#""events":[],"subscriptions":[]});"#));
         let world = WorldConfig {
             handler: "bridge",
             origin: "app://localhost".into(),

@@ -8,9 +8,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::call::{self, Compiled, Erased};
+use super::call::{self, Compiled, Erased, Run};
 use super::error::RpcError;
-use super::handler::{BlockingHandler, Handler, Need};
+use super::handler::{BlockingHandler, Handler, Need, SubscriptionHandler};
 use super::limits::Limits;
 use super::router::{Docs, EventInfo, Info, Kind, MethodInfo, Router, RouterInner};
 use super::schema::{Generators, ParamShape};
@@ -28,8 +28,8 @@ pub enum BuildError {
     /// A name is empty, has whitespace, or starts with the reserved `rpc.` prefix.
     #[error("'{0}' is not a valid method or event name; use `area.verb` (letters, digits, '.', '_', '-'), not starting with 'rpc.'")]
     InvalidName(String),
-    /// `.doc`, `.error` or `.example` came before any method to apply to.
-    #[error("`.{0}(...)` must follow the `.method`, `.notification` or `.event` it describes")]
+    /// `.doc`, `.error`, `.example` or `.runs_to_completion` came before any entry to apply to.
+    #[error("`.{0}(...)` must follow the `.method`, `.notification`, `.subscription` or `.event` it applies to")]
     Misplaced(&'static str),
     /// A handler takes [`State<T>`](crate::State) but no `T` was given to [`Api::manage`].
     #[error("'{method}' takes State<{state}>, but no {state} was added; call .manage(value) on the Api with one")]
@@ -111,7 +111,8 @@ struct Entry {
     result: Option<Value>,
     docs: Docs,
     needs: Option<Need>,
-    call: Erased,
+    run: Run,
+    detached: bool,
 }
 
 struct EventEntry {
@@ -290,7 +291,8 @@ impl Api {
             result: None,
             docs: Docs::default(),
             needs: H::needs(),
-            call: call::notification(name, handler),
+            run: Run::Call(call::notification(name, handler)),
+            detached: false,
         });
         self
     }
@@ -311,9 +313,102 @@ impl Api {
             result: Some(result),
             docs: Docs::default(),
             needs,
-            call,
+            run: Run::Call(call),
+            detached: false,
         });
         self
+    }
+
+    /// Registers a subscription (a stream): the page starts it with
+    /// `api.subscribe(name, params, { onItem, onEnd, onError })` (or `for await` over it),
+    /// and gets every item the handler sends into its [`Sink`](crate::Sink), in order, until
+    /// the handler returns (`Ok(())` ends the stream, `Err(e)` ends it with an error) or the
+    /// page unsubscribes, reloads or closes (the sink's `send` fails, its `closed()`
+    /// resolves, and the handler is dropped at its next `.await`).
+    ///
+    /// The handler is `async fn(Ctx, P, Sink<T>) -> Result<(), RpcError>`, or with a
+    /// [`State<S>`](crate::State) first; `P` is validated like a method's params, each item
+    /// `T` (serialize form) is in the OpenRPC document's `x-subscriptions` and checked against
+    /// its schema in debug builds. A page that consumes slowly makes `send` wait (see
+    /// [`Limits::subscription_window`]).
+    ///
+    /// ```
+    /// use rpcview::{Api, Ctx, RpcError, Sink};
+    /// use schemars::JsonSchema;
+    /// use serde::Serialize;
+    ///
+    /// /// How far a download is.
+    /// #[derive(Serialize, JsonSchema)]
+    /// struct Progress { done: u64, total: u64 }
+    ///
+    /// async fn progress(_: Ctx, (total,): (u64,), sink: Sink<Progress>) -> Result<(), RpcError> {
+    ///     for done in 0..=total {
+    ///         sink.send(&Progress { done, total }).await?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// let api = Api::new().subscription("downloads.progress", progress);
+    /// # api.build().unwrap();
+    /// ```
+    pub fn subscription<M, H>(mut self, name: &str, handler: H) -> Self
+    where
+        H: SubscriptionHandler<M>,
+    {
+        let (params, declared) = self.gens.params_for::<H::Params>();
+        let item = self.gens.result_for::<H::Item>();
+        self.push(Entry {
+            name: name.to_owned(),
+            kind: Kind::Subscription,
+            params,
+            declared,
+            result: Some(item),
+            docs: Docs::default(),
+            needs: H::needs(),
+            run: Run::Subscribe(call::subscription(name, handler)),
+            detached: false,
+        });
+        self
+    }
+
+    /// Lets the method registered just before run to its end even when its page reloads,
+    /// navigates away or closes (its reply is dropped then). By default, those cancel every
+    /// call of the page: an async handler is dropped at its next `.await`, a blocking one
+    /// sees [`Ctx::is_cancelled`](crate::Ctx::is_cancelled). Use it for work that must not
+    /// stop halfway (a save); no cancel reaches such a handler, not even the page's own
+    /// (`$/cancelRequest`), though `Ctx::is_cancelled` still tells.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn save(_: Ctx, (text,): (String,)) -> Result<usize, RpcError> { Ok(text.len()) }
+    /// let api = Api::new().method("notes.save", save).runs_to_completion();
+    /// # api.build().unwrap();
+    /// ```
+    pub fn runs_to_completion(mut self) -> Self {
+        match self.last {
+            Some(Last::Entry(i)) if self.entries[i].kind != Kind::Subscription => {
+                self.entries[i].detached = true
+            }
+            _ => self.errors.push(BuildError::Misplaced("runs_to_completion")),
+        }
+        self
+    }
+
+    /// Adds the built-in method [`RELAY`](crate::rpc::RELAY) (`rpcview.relay`), with which a
+    /// page sends a declared event to another window (Electron's pattern of relaying through
+    /// the main process): `api.invoke('rpcview.relay', { to: 'settings', event:
+    /// 'theme.changed', payload })`. The host checks the payload against the event's schema,
+    /// that the window `to` is open and that its allowlist accepts the event; the receiving
+    /// page's listener gets `(payload, { from: <sender's label> })`. A window may use it only
+    /// if its allowlist names `rpcview.relay`.
+    ///
+    /// ```
+    /// # use rpcview::Api;
+    /// let api = Api::new().event::<String>("theme.changed").relay();
+    /// # api.build().unwrap();
+    /// ```
+    pub fn relay(self) -> Self {
+        self.method(super::relay::RELAY, super::relay::relay)
+            .doc("Sends a declared event to another open window, whose listener learns the sender's label. Errors: no such window (-32602), the payload does not match the event (-32602), the target may not receive the event (-32001).")
     }
 
     /// Declares an event the host may push to pages with [`Emitter::emit`](crate::Emitter::emit); pages listen with
@@ -421,6 +516,8 @@ impl Api {
             stats: Arc::new(Stats::default()),
             events: event_checks,
             push: Default::default(),
+            windows: Default::default(),
+            last_subscription: Default::default(),
         });
 
         let mut calls = BTreeMap::new();
@@ -428,7 +525,9 @@ impl Api {
         for entry in self.entries {
             let shape = ParamShape::of(&entry.params, &param_defs, entry.declared);
             let result = match &entry.result {
-                Some(s) if cfg!(debug_assertions) => Some(compile(&entry.name, s, &result_defs)?),
+                Some(s) if cfg!(debug_assertions) => {
+                    Some(Arc::new(compile(&entry.name, s, &result_defs)?))
+                }
                 _ => None,
             };
             let compiled = Compiled {
@@ -436,7 +535,8 @@ impl Api {
                 params: compile(&entry.name, &entry.params, &param_defs)?,
                 result,
                 name: entry.name.clone(),
-                call: entry.call,
+                run: entry.run,
+                detached: entry.detached,
             };
             calls.insert(entry.name.clone(), Arc::new(compiled));
             let info = MethodInfo {

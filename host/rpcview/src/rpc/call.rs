@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::error::RpcError;
-use super::handler::{BlockingHandler, BoxFuture, Handler};
+use super::handler::{BlockingHandler, BoxFuture, Handler, SubscriptionHandler};
+use super::subscribe::{LiveSub, Sink};
 use super::schema::ParamShape;
 use super::stats::InFlight;
 use super::validate::{Validator, Violation};
@@ -82,6 +83,33 @@ where
     })
 }
 
+/// A typed subscription handler behind JSON params and a live subscription.
+pub(crate) type SubErased =
+    Arc<dyn Fn(Ctx, Value, Arc<LiveSub>) -> BoxFuture<Result<(), RpcError>> + Send + Sync>;
+
+/// Wraps a subscription's handler: params decoded, the sink typed.
+pub(crate) fn subscription<M, H>(name: &str, handler: H) -> SubErased
+where
+    H: SubscriptionHandler<M>,
+{
+    let name: Arc<str> = name.into();
+    Arc::new(move |ctx: Ctx, params: Value, live: Arc<LiveSub>| {
+        let (handler, name) = (handler.clone(), name.clone());
+        Box::pin(async move {
+            let params = decode::<H::Params>(&name, params)?;
+            handler.call(ctx, params, Sink::new(live)).await
+        })
+    })
+}
+
+/// How a compiled entry runs.
+pub(crate) enum Run {
+    /// A method or notification: one result.
+    Call(Erased),
+    /// A subscription: items into a sink.
+    Subscribe(SubErased),
+}
+
 fn decode<P: serde::de::DeserializeOwned>(name: &str, params: Value) -> Result<P, RpcError> {
     serde_json::from_value(params)
         .map_err(|e| RpcError::invalid_params(format!("invalid params for '{name}': {e}")))
@@ -100,7 +128,7 @@ async fn spawn<T: Send + 'static>(name: &str, ctx: Ctx, fut: BoxFuture<T>) -> Re
     outcome.map_err(|e| panicked(name, e))
 }
 
-fn panicked(name: &str, e: tokio::task::JoinError) -> RpcError {
+pub(crate) fn panicked(name: &str, e: tokio::task::JoinError) -> RpcError {
     if e.is_cancelled() {
         tracing::debug!(method = %name, "handler cancelled");
         return RpcError::new(
@@ -122,31 +150,27 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         .unwrap_or_else(|| "a non-string panic payload".into())
 }
 
-/// One method or notification, compiled at [`Api::build`](crate::Api::build).
+/// One method, notification or subscription, compiled at [`Api::build`](crate::Api::build).
 pub(crate) struct Compiled {
     pub(crate) name: String,
     pub(crate) shape: ParamShape,
     pub(crate) params: Validator,
-    pub(crate) result: Option<Validator>,
-    pub(crate) call: Erased,
+    /// The result's check, or each item's for a subscription (debug builds).
+    pub(crate) result: Option<Arc<Validator>>,
+    pub(crate) run: Run,
+    /// Runs to its end even when its page reloads or closes ([`Api::runs_to_completion`](crate::Api::runs_to_completion)).
+    pub(crate) detached: bool,
 }
 
 impl Compiled {
     /// Reads `raw` params (the one parse they get), shapes and validates them, runs the
     /// handler, and checks its result (debug builds).
     pub(crate) async fn run(&self, ctx: Ctx, raw: Option<&RawValue>) -> Result<Value, RpcError> {
-        let sent = raw
-            .map(|r| serde_json::from_str::<Value>(r.get()))
-            .transpose()
-            .map_err(|e| {
-                RpcError::invalid_params(format!("params of '{}' are not JSON: {e}", self.name))
-            })?;
-        let params = super::params::shape(&self.name, &self.shape, sent)?;
-        let violations = self.params.violations(&params);
-        if !violations.is_empty() {
-            return Err(invalid_params(&self.name, &violations));
-        }
-        let result = (self.call)(ctx, params).await?;
+        let Run::Call(call) = &self.run else {
+            unreachable!("the endpoint starts subscriptions itself")
+        };
+        let params = self.params(raw)?;
+        let result = call(ctx, params).await?;
         if let Some(check) = &self.result {
             let violations = check.violations(&result);
             if !violations.is_empty() {
@@ -160,6 +184,22 @@ impl Compiled {
             }
         }
         Ok(result)
+    }
+
+    /// Reads `raw` params (the one parse they get), shapes and validates them.
+    pub(crate) fn params(&self, raw: Option<&RawValue>) -> Result<Value, RpcError> {
+        let sent = raw
+            .map(|r| serde_json::from_str::<Value>(r.get()))
+            .transpose()
+            .map_err(|e| {
+                RpcError::invalid_params(format!("params of '{}' are not JSON: {e}", self.name))
+            })?;
+        let params = super::params::shape(&self.name, &self.shape, sent)?;
+        let violations = self.params.violations(&params);
+        if !violations.is_empty() {
+            return Err(invalid_params(&self.name, &violations));
+        }
+        Ok(params)
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Ctx {
     tasks: Arc<Tasks>,
     call: Option<CallKey>,
     cancelled: Arc<AtomicBool>,
+    url: Arc<str>,
+    detached: bool,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -68,6 +70,7 @@ impl Ctx {
         extensions: Arc<TypeMap>,
         tasks: Arc<Tasks>,
         call: Option<CallKey>,
+        url: Arc<str>,
     ) -> Self {
         Self {
             site,
@@ -76,7 +79,19 @@ impl Ctx {
             tasks,
             call,
             cancelled: Arc::default(),
+            url,
+            detached: false,
         }
+    }
+
+    /// A context whose handler no cancel aborts ([`Api::runs_to_completion`](crate::Api::runs_to_completion)).
+    pub(crate) fn detached(mut self, detached: bool) -> Self {
+        self.detached = detached;
+        self
+    }
+
+    pub(crate) fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancelled.clone()
     }
 
     /// The label of the calling window.
@@ -87,6 +102,20 @@ impl Ctx {
     /// The origin of the calling page, as the host verified it.
     pub fn origin(&self) -> &str {
         &self.site.origin
+    }
+
+    /// The URL of the calling page, as the isolated world stamped it (what
+    /// `location.href` was when the call left the page); empty when the endpoint was not
+    /// told (an [`Endpoint`](crate::Endpoint) driven directly).
+    ///
+    /// ```
+    /// # use rpcview::{Ctx, RpcError};
+    /// async fn whoami(ctx: Ctx, _: ()) -> Result<String, RpcError> {
+    ///     Ok(format!("{} at {}", ctx.window(), ctx.url()))
+    /// }
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The state of type `T` added with [`Api::manage`](crate::Api::manage), if there is one.
@@ -130,7 +159,7 @@ impl Ctx {
     }
 
     /// Whether the page cancelled this call (its `AbortSignal` fired or its `timeoutMs`
-    /// elapsed) or the page is gone. An async handler needs not ask: it is dropped at its next
+    /// elapsed), unsubscribed, or is gone (reloaded, closed, crashed). An async handler needs not ask: it is dropped at its next
     /// `.await`. A [blocking](crate::Api::blocking_method) one should poll this and stop.
     ///
     /// ```
@@ -155,7 +184,7 @@ impl Ctx {
     pub(crate) fn register(&self, abort: Option<tokio::task::AbortHandle>) -> u64 {
         self.tasks.add(Task {
             call: self.call.clone(),
-            abort,
+            abort: abort.filter(|_| !self.detached),
             cancelled: self.cancelled.clone(),
         })
     }

@@ -15,7 +15,9 @@ use serde_json::value::RawValue;
 use super::ctx::{CallSite, Ctx};
 use super::error::{self, RpcError};
 use super::router::{Router, DISCOVER};
+use super::call::Run;
 use super::shared::{CallKey, Tasks, TypeMap};
+use super::subscribe::{LiveSub, Outbox, Subscriptions, ACK, UNSUBSCRIBE};
 use super::Allow;
 
 /// One window's view of the API: answers JSON-RPC messages for that window.
@@ -39,6 +41,19 @@ pub struct Endpoint {
     discovered: Arc<OnceLock<Box<RawValue>>>,
     /// Calls of this endpoint's window now between dispatch and reply.
     running: Arc<AtomicUsize>,
+    subs: Arc<Subscriptions>,
+    outbox: Option<Outbox>,
+}
+
+/// A subscription ready to start once its reply has gone out.
+type Start = Box<dyn FnOnce() + Send>;
+
+/// What handling one message gave: its reply, if one is due, and a subscription to start
+/// after the reply has gone out.
+#[derive(Default)]
+struct Handled {
+    reply: Option<String>,
+    start: Option<Start>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -72,7 +87,43 @@ impl Endpoint {
             tasks: Arc::default(),
             discovered: Arc::default(),
             running: Arc::default(),
+            subs: Arc::default(),
+            outbox: None,
         }
+    }
+
+    /// Where this endpoint sends messages that are not the reply to the message it is
+    /// handling: for a subscription, its reply (so that it precedes the first item), items and
+    /// end, as `(page scope, JSON-RPC message text)`. Without an outbox, subscribing fails
+    /// with `-32603`.
+    ///
+    /// ```
+    /// # use rpcview::{Allow, Api, CallSite, Ctx, Endpoint, RpcError, Sink};
+    /// async fn count(_: Ctx, (to,): (u32,), sink: Sink<u32>) -> Result<(), RpcError> {
+    ///     for i in 1..=to { sink.send(&i).await? }
+    ///     Ok(())
+    /// }
+    /// let router = Api::new().subscription("count", count).build().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let ep = Endpoint::new(&router, CallSite::default(), Allow::all())
+    ///     .with_outbox(move |_scope, text| tx.send(text).unwrap());
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// let reply = rt.block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"count","params":[2],"id":1}"#));
+    /// assert_eq!(reply, None, "the reply went to the outbox, ahead of the items");
+    /// let got: Vec<String> = rx.iter().take(4).collect();
+    /// assert_eq!(got[0], r#"{"jsonrpc":"2.0","result":"1","id":1}"#);
+    /// assert!(got[1].ends_with(r#""params":{"subscription":"1","result":1}}"#));
+    /// assert!(got[2].ends_with(r#""params":{"subscription":"1","result":2}}"#));
+    /// assert!(got[3].ends_with(r#""params":{"subscription":"1","end":true}}"#));
+    /// ```
+    pub fn with_outbox(mut self, outbox: impl Fn(&str, String) + Send + Sync + 'static) -> Self {
+        self.outbox = Some(Arc::new(outbox));
+        self
+    }
+
+    /// How many subscriptions of this endpoint are live.
+    pub fn subscriptions(&self) -> usize {
+        self.subs.len()
     }
 
     /// Attaches `value` to every call this endpoint runs; handlers read it with
@@ -89,9 +140,11 @@ impl Endpoint {
         self
     }
 
-    /// Cancels every async handler this endpoint's calls are running (blocking handlers run to
-    /// their end); their replies, if any, say so. Returns how many were cancelled. The app
-    /// does this when a window's web process is gone.
+    /// Cancels every async handler this endpoint's calls are running and ends every live
+    /// subscription; replies, if any, say so. Blocking handlers and methods that
+    /// [run to completion](crate::Api::runs_to_completion) are only told
+    /// ([`Ctx::is_cancelled`]). Returns how many calls and subscriptions were cancelled. The
+    /// app does this when a window's page reloads, navigates away, crashes or closes.
     ///
     /// ```
     /// # use rpcview::{Allow, Api, CallSite, Endpoint};
@@ -99,7 +152,7 @@ impl Endpoint {
     /// assert_eq!(ep.cancel_running(), 0);
     /// ```
     pub fn cancel_running(&self) -> usize {
-        self.tasks.abort_all()
+        self.tasks.abort_all() + self.subs.close_all()
     }
 
     /// Who this endpoint answers for.
@@ -153,6 +206,12 @@ impl Endpoint {
     /// });
     /// ```
     pub async fn handle_from(&self, scope: &str, text: &str) -> Option<String> {
+        self.handle_page(scope, "", text).await
+    }
+
+    /// [`handle_from`](Self::handle_from) for messages from a page at `url` (what handlers
+    /// read with [`Ctx::url`]).
+    pub async fn handle_page(&self, scope: &str, url: &str, text: &str) -> Option<String> {
         let limits = self.router.limits();
         if text.len() > limits.max_message_bytes {
             let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
@@ -168,9 +227,13 @@ impl Endpoint {
                 Skimmed::Unknown => Some(error_reply("null", &e)),
             };
         }
-        let scope: Arc<str> = scope.into();
+        let page = Page {
+            scope: scope.into(),
+            url: url.into(),
+        };
         if !text.trim_start().starts_with('[') {
-            return self.handle_one(&scope, text).await;
+            let handled = self.handle_one(&page, text).await;
+            return self.started(&page, handled.reply, handled.start.into_iter().collect());
         }
         let items: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(items) => items,
@@ -188,39 +251,61 @@ impl Endpoint {
         let tasks: Vec<_> = items
             .iter()
             .map(|item| {
-                let (this, scope) = (self.clone(), scope.clone());
+                let (this, page) = (self.clone(), page.clone());
                 let item = item.get().to_owned();
-                tokio::spawn(async move { this.handle_one(&scope, &item).await })
+                tokio::spawn(async move { this.handle_one(&page, &item).await })
             })
             .collect();
-        let mut replies = Vec::new();
+        let (mut replies, mut starts) = (Vec::new(), Vec::new());
         for task in tasks {
             match task.await {
-                Ok(Some(reply)) => replies.push(reply),
-                Ok(None) => {}
+                Ok(handled) => {
+                    replies.extend(handled.reply);
+                    starts.extend(handled.start);
+                }
                 Err(e) => replies.push(error_reply("null", &RpcError::internal(e.to_string()))),
             }
         }
-        (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")))
+        let reply = (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")));
+        self.started(&page, reply, starts)
     }
 
-    async fn handle_one(&self, scope: &Arc<str>, text: &str) -> Option<String> {
+    /// Sends `reply` through the outbox and then starts `starts`, if there are any (so that a
+    /// subscription's reply precedes its items); otherwise returns `reply`.
+    fn started(&self, page: &Page, reply: Option<String>, starts: Vec<Start>) -> Option<String> {
+        if starts.is_empty() {
+            return reply;
+        }
+        if let (Some(outbox), Some(reply)) = (&self.outbox, reply) {
+            outbox(&page.scope, reply);
+        }
+        for start in starts {
+            start();
+        }
+        None
+    }
+
+    async fn handle_one(&self, page: &Page, text: &str) -> Handled {
+        let reply = |text: String| Handled {
+            reply: Some(text),
+            start: None,
+        };
         let request = match serde_json::from_str::<Request>(text) {
             Ok(r) => r,
             Err(e) if e.is_data() => {
-                return Some(invalid_request("null", "a request must be a JSON object"))
+                return reply(invalid_request("null", "a request must be a JSON object"))
             }
-            Err(e) => return Some(parse_error(&e)),
+            Err(e) => return reply(parse_error(&e)),
         };
         let id = request.id.map(RawValue::get);
         if id.is_some_and(|id| !valid_id(id)) {
-            return Some(invalid_request(
+            return reply(invalid_request(
                 "null",
                 "id must be a string, a number or null",
             ));
         }
         let reply_id = id.unwrap_or("null");
-        let fail = |why: &str| Some(invalid_request(reply_id, why));
+        let fail = |why: &str| reply(invalid_request(reply_id, why));
         if request.jsonrpc.map(RawValue::get) != Some(r#""2.0""#) {
             return fail("\"jsonrpc\" must be exactly \"2.0\"");
         }
@@ -236,24 +321,45 @@ impl Endpoint {
             }
         }
         let call = id.map(|id| CallKey {
-            scope: scope.clone(),
+            scope: page.scope.clone(),
             id: id.into(),
         });
-        let outcome = if method == CANCEL {
-            self.cancel(scope, request.params)
-        } else {
-            self.call(&method, request.params, call).await
+        let mut start = None;
+        let outcome = match &*method {
+            CANCEL => self.cancel(&page.scope, request.params),
+            UNSUBSCRIBE => self.unsubscribe(&page.scope, request.params),
+            ACK => self.ack(&page.scope, request.params),
+            _ => match self.router.compiled(&method).map(|c| &c.run) {
+                Some(Run::Subscribe(_)) if id.is_some() => {
+                    match self.subscribe(page, &method, request.params) {
+                        Ok((sub_id, s)) => {
+                            start = Some(s);
+                            Ok(sub_id)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                _ => self.call(page, &method, request.params, call).await,
+            },
         };
-        let id = id?; // a notification: never answered, whatever happened
-        Some(match outcome {
-            Ok(result) => format!(r#"{{"jsonrpc":"2.0","result":{},"id":{id}}}"#, result.get()),
-            Err(e) => error_reply(id, &e),
-        })
+        let Some(id) = id else {
+            return Handled::default(); // a notification: never answered, whatever happened
+        };
+        Handled {
+            reply: Some(match outcome {
+                Ok(result) => {
+                    format!(r#"{{"jsonrpc":"2.0","result":{},"id":{id}}}"#, result.get())
+                }
+                Err(e) => error_reply(id, &e),
+            }),
+            start,
+        }
     }
 
     /// Checks the allowlist and the calls in flight, then runs the method.
     async fn call(
         &self,
+        page: &Page,
         method: &str,
         params: Option<&RawValue>,
         call: Option<CallKey>,
@@ -274,13 +380,12 @@ impl Endpoint {
             return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG)
                 .with_data(serde_json::json!({ "limit": limit, "unit": "calls in flight" })));
         }
-        let ctx = Ctx::new(
-            self.site.clone(),
-            self.router.inner.shared.clone(),
-            self.extensions.clone(),
-            self.tasks.clone(),
-            call,
-        );
+        if let Run::Subscribe(_) = compiled.run {
+            return Err(RpcError::invalid_params(format!(
+                "'{method}' is a subscription: send it as a request (with an id), as api.subscribe does"
+            )));
+        }
+        let ctx = self.ctx(page, call).detached(compiled.detached);
         let result = compiled.run(ctx, params).await?;
         serde_json::value::to_raw_value(&result).map_err(|e| {
             RpcError::internal(format!("the result of '{method}' did not encode: {e}"))
@@ -325,6 +430,136 @@ impl Endpoint {
         tracing::debug!(window = %self.site.window, id = id.get(), cancelled, "cancel requested");
         Ok(RawValue::from_string("null".into()).expect("null is JSON"))
     }
+}
+
+/// The page a message came from: its scope (the bridge's nonce) and its URL.
+#[derive(Clone)]
+struct Page {
+    scope: Arc<str>,
+    url: Arc<str>,
+}
+
+impl Endpoint {
+    fn ctx(&self, page: &Page, call: Option<CallKey>) -> Ctx {
+        Ctx::new(
+            self.site.clone(),
+            self.router.inner.shared.clone(),
+            self.extensions.clone(),
+            self.tasks.clone(),
+            call,
+            page.url.clone(),
+        )
+    }
+
+    /// Checks a subscription request and prepares its task; returns its id (the reply's
+    /// result) and how to start it once the reply has gone out.
+    fn subscribe(
+        &self,
+        page: &Page,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<(Box<RawValue>, Start), RpcError> {
+        let compiled = self.router.compiled(method).expect("the caller found it");
+        if !self.allow.permits(method) {
+            return Err(self.not_allowed(method));
+        }
+        let Run::Subscribe(run) = &compiled.run else {
+            unreachable!("the caller checked the kind")
+        };
+        let Some(outbox) = self.outbox.clone() else {
+            return Err(RpcError::internal(format!(
+                "'{method}' is a subscription, but this endpoint has no way to push items (Endpoint::with_outbox)"
+            )));
+        };
+        let limits = self.router.limits();
+        if self.subs.len() >= limits.max_subscriptions {
+            tracing::warn!(method, window = %self.site.window, limit = limits.max_subscriptions, "refused: too many live subscriptions");
+            return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG).with_data(
+                serde_json::json!({ "limit": limits.max_subscriptions, "unit": "live subscriptions" }),
+            ));
+        }
+        let params = compiled.params(params)?;
+        let shared = &self.router.inner.shared;
+        let n = shared.last_subscription.fetch_add(1, Ordering::SeqCst) + 1;
+        let ctx = self.ctx(page, None);
+        let live = Arc::new(LiveSub::new(
+            n.to_string().into(),
+            page.scope.clone(),
+            method,
+            outbox,
+            compiled.result.clone(),
+            limits.subscription_window,
+            ctx.cancel_flag(),
+        ));
+        self.subs.insert(live.clone());
+        let reply = serde_json::value::to_raw_value(&*live.id).expect("a string is JSON");
+        let (run, subs, name) = (run.clone(), self.subs.clone(), compiled.name.clone());
+        let count = super::stats::LiveCount::enter(shared.stats.clone());
+        let start: Start = Box::new(move || {
+            let task = tokio::spawn(run(ctx, params, live.clone()));
+            live.set_abort(task.abort_handle());
+            tokio::spawn(async move {
+                let _count = count;
+                let outcome = match task.await {
+                    Ok(outcome) => outcome,
+                    Err(e) if e.is_cancelled() => Ok(()),
+                    Err(e) => Err(super::call::panicked(&name, e)),
+                };
+                if let Err(e) = &outcome {
+                    tracing::debug!(subscription = %name, id = %live.id, "ended with an error: {}", e.message);
+                }
+                live.end(outcome);
+                subs.remove(&live.id);
+            });
+        });
+        Ok((reply, start))
+    }
+
+    fn unsubscribe(&self, scope: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+        let id = subscription_of(params, UNSUBSCRIBE)?;
+        let closed = self.subs.get(scope, &id).is_some_and(|s| s.close());
+        tracing::debug!(window = %self.site.window, id, closed, "unsubscribed");
+        Ok(serde_json::value::to_raw_value(&closed).expect("a bool is JSON"))
+    }
+
+    fn ack(&self, scope: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+        #[derive(Deserialize)]
+        struct Ack {
+            subscription: String,
+            n: u64,
+        }
+        let ack = params
+            .and_then(|p| serde_json::from_str::<Ack>(p.get()).ok())
+            .ok_or_else(|| {
+                RpcError::invalid_params(format!(
+                    "'{ACK}' takes the subscription and how many items were consumed: {{\"subscription\": \"7\", \"n\": 64}}"
+                ))
+            })?;
+        if let Some(sub) = self.subs.get(scope, &ack.subscription) {
+            sub.ack(ack.n);
+        }
+        Ok(RawValue::from_string("null".into()).expect("null is JSON"))
+    }
+}
+
+/// The `subscription` member of `$/unsubscribe`'s params.
+fn subscription_of(params: Option<&RawValue>, method: &str) -> Result<String, RpcError> {
+    #[derive(Deserialize)]
+    struct Of {
+        subscription: String,
+    }
+    params
+        .and_then(|p| {
+            serde_json::from_str::<Of>(p.get())
+                .map(|o| o.subscription)
+                .or_else(|_| serde_json::from_str::<(String,)>(p.get()).map(|o| o.0))
+                .ok()
+        })
+        .ok_or_else(|| {
+            RpcError::invalid_params(format!(
+                "'{method}' takes the subscription's id: {{\"subscription\": \"7\"}}"
+            ))
+        })
 }
 
 /// A request's members, borrowed as raw JSON; anything else in the object is ignored.

@@ -15,6 +15,8 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use super::ctx::Ctx;
+use super::error::RpcError;
+use super::subscribe::Sink;
 
 /// A boxed, sendable future.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -161,6 +163,71 @@ where
             .try_state::<S>()
             .expect("Api::build checked every needed state");
         self(State(state), ctx, params)
+    }
+    #[allow(private_interfaces)]
+    fn needs() -> Option<Need> {
+        Some(Need {
+            id: TypeId::of::<S>(),
+            name: std::any::type_name::<S>(),
+        })
+    }
+}
+
+/// An async function the [`Api`](crate::Api) can register with
+/// [`Api::subscription`](crate::Api::subscription): it gets its params and a
+/// [`Sink`](crate::Sink) to stream items into, and its `Result<(), RpcError>` ends the stream.
+/// Implemented for `Fn(Ctx, P, Sink<T>) -> impl Future` and
+/// `Fn(State<S>, Ctx, P, Sink<T>) -> impl Future`.
+pub trait SubscriptionHandler<M>: Clone + Send + Sync + 'static {
+    /// The params type, checked against its JSON Schema before the handler runs.
+    type Params: DeserializeOwned + JsonSchema + Send + 'static;
+    /// The type of each item.
+    type Item: serde::Serialize + JsonSchema + Send + 'static;
+    /// Runs the handler.
+    #[doc(hidden)]
+    fn call(
+        &self,
+        ctx: Ctx,
+        params: Self::Params,
+        sink: Sink<Self::Item>,
+    ) -> BoxFuture<Result<(), RpcError>>;
+    /// The state it needs, if any.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn needs() -> Option<Need> {
+        None
+    }
+}
+
+impl<F, Fut, P, T> SubscriptionHandler<(Ctx, P, Sink<T>)> for F
+where
+    F: Fn(Ctx, P, Sink<T>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), RpcError>> + Send + 'static,
+    P: DeserializeOwned + JsonSchema + Send + 'static,
+    T: serde::Serialize + JsonSchema + Send + 'static,
+{
+    type Params = P;
+    type Item = T;
+    fn call(&self, ctx: Ctx, params: P, sink: Sink<T>) -> BoxFuture<Result<(), RpcError>> {
+        Box::pin(self(ctx, params, sink))
+    }
+}
+
+impl<F, Fut, S, P, T> SubscriptionHandler<(State<S>, Ctx, P, Sink<T>)> for F
+where
+    F: Fn(State<S>, Ctx, P, Sink<T>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), RpcError>> + Send + 'static,
+    S: Send + Sync + 'static,
+    P: DeserializeOwned + JsonSchema + Send + 'static,
+    T: serde::Serialize + JsonSchema + Send + 'static,
+{
+    type Params = P;
+    type Item = T;
+    fn call(&self, ctx: Ctx, params: P, sink: Sink<T>) -> BoxFuture<Result<(), RpcError>> {
+        let state = ctx
+            .try_state::<S>()
+            .expect("Api::build checked every needed state");
+        Box::pin(self(State(state), ctx, params, sink))
     }
     #[allow(private_interfaces)]
     fn needs() -> Option<Need> {

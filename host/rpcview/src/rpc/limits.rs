@@ -17,6 +17,13 @@ pub struct Limits {
     /// Most calls one window may have running at once; more are refused with `-32009` until
     /// some finish. Default: 10 000.
     pub max_in_flight: usize,
+    /// Most subscriptions one window may have live at once; more are refused with `-32009`.
+    /// Default: 1000.
+    pub max_subscriptions: usize,
+    /// Most items of one subscription the host sends before the page acknowledges them;
+    /// then the handler's [`Sink::send`](crate::Sink::send) waits. This bounds what a page
+    /// that stalls costs the host. Default: 256.
+    pub subscription_window: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +32,8 @@ impl Default for Limits {
             max_message_bytes: 16 * 1024 * 1024,
             max_batch_len: 1000,
             max_in_flight: 10_000,
+            max_subscriptions: 1000,
+            subscription_window: 256,
         }
     }
 }

@@ -4,6 +4,10 @@
 //! Standard OpenRPC throughout, plus two documented extensions:
 //! - `x-events` (top level): the events the host pushes, each `{name, description?, schema}`;
 //!   pages receive them with `api.on(name, listener)`.
+//! - `x-subscriptions` (top level): the streams a page may start with `api.subscribe`, each
+//!   shaped like a method (`name`, `description?`, `paramStructure`, `params`, `errors`) with
+//!   `item` (`{name: "item", schema}`, the schema of every item) in place of `result`. They
+//!   are not in `methods`, since a plain OpenRPC client could not call them.
 //! - `x-rest` (on the last positional param of a method that takes a `Vec`): this param and
 //!   every one after it have this schema (`sum(1, 2, 4)`).
 
@@ -41,10 +45,20 @@ pub fn document(router: &Router, allow: &Allow) -> Value {
         merge_components(router.params_definitions(), router.result_definitions());
     let output = |schema: &Value| rename_refs(schema.clone(), &renames);
 
-    let mut methods = Vec::new();
+    let (mut methods, mut subscriptions) = (Vec::new(), Vec::new());
     for (name, info) in router.methods() {
-        if allow.permits(name) {
-            methods.push(method(name, info, router, &output));
+        if !allow.permits(name) {
+            continue;
+        }
+        let mut m = method(name, info, router, &output);
+        if info.kind == Kind::Subscription {
+            if let Some(Value::Object(mut item)) = m.as_object_mut().and_then(|m| m.remove("result")) {
+                item.insert("name".into(), "item".into());
+                m["item"] = Value::Object(item);
+            }
+            subscriptions.push(m);
+        } else {
+            methods.push(m);
         }
     }
     let events: Vec<Value> = router
@@ -68,7 +82,11 @@ pub fn document(router: &Router, allow: &Allow) -> Value {
         "methods": methods,
     });
     let used = reachable(
-        &Value::Array(vec![doc["methods"].clone(), Value::Array(events.clone())]),
+        &Value::Array(vec![
+            doc["methods"].clone(),
+            Value::Array(events.clone()),
+            Value::Array(subscriptions.clone()),
+        ]),
         &components,
     );
     let schemas: Map<String, Value> = components
@@ -77,6 +95,7 @@ pub fn document(router: &Router, allow: &Allow) -> Value {
         .collect();
     doc["components"] = json!({ "schemas": schemas });
     doc["x-events"] = Value::Array(events);
+    doc["x-subscriptions"] = Value::Array(subscriptions);
     doc
 }
 
@@ -95,7 +114,7 @@ fn method(
     }
     m.insert("paramStructure".into(), structure.into());
     m.insert("params".into(), Value::Array(descriptors.clone()));
-    if info.kind == Kind::Method {
+    if info.kind != Kind::Notification {
         let schema = output(info.result.as_ref().expect("methods have results"));
         m.insert(
             "result".into(),

@@ -27,6 +27,8 @@ pub enum Kind {
     Method,
     /// Sent with `api.notify`, never answered.
     Notification,
+    /// Started with `api.subscribe`, answered with a stream of items.
+    Subscription,
 }
 
 /// The API's title and version, as the OpenRPC document states them.
@@ -74,7 +76,8 @@ pub struct MethodInfo {
     pub kind: Kind,
     /// The params schema (deserialize form; a `$ref` for named types).
     pub params: Value,
-    /// The result schema (serialize form); `None` for notifications.
+    /// The result schema (serialize form), or each item's for a subscription; `None` for
+    /// notifications.
     pub result: Option<Value>,
     /// How params are taken.
     pub shape: ParamShape,
@@ -110,7 +113,7 @@ pub(crate) struct RouterInner {
 }
 
 impl Router {
-    /// Names of every method and notification, sorted.
+    /// Names of every method, notification and subscription, sorted.
     ///
     /// ```
     /// # use rpcview::{Api, Ctx};
@@ -196,6 +199,7 @@ impl Router {
                 match info.kind {
                     Kind::Method => names.methods.insert(name.clone()),
                     Kind::Notification => names.notifications.insert(name.clone()),
+                    Kind::Subscription => names.subscriptions.insert(name.clone()),
                 };
             }
         }
@@ -226,4 +230,6 @@ pub struct AllowedNames {
     pub notifications: BTreeSet<String>,
     /// Events for `api.on`.
     pub events: BTreeSet<String>,
+    /// Subscriptions for `api.subscribe`.
+    pub subscriptions: BTreeSet<String>,
 }

@@ -8,21 +8,52 @@ use std::sync::{Arc, RwLock};
 use super::stats::Stats;
 use super::validate::Validator;
 
-/// Receives pushes for delivery: `(target, event name, JSON-RPC notification text)`.
-pub(crate) type PushSink = Arc<dyn Fn(Target, &str, String) + Send + Sync>;
+/// Receives pushes for delivery: `(window labels, JSON-RPC notification text)`.
+pub(crate) type PushSink = Arc<dyn Fn(Vec<String>, String) + Send + Sync>;
 
-/// Where an event goes.
+/// Where an event goes. Only windows whose allowlist accepts the event receive it; naming a
+/// window that is not open is an error ([`EmitError::NoSuchWindow`](crate::EmitError)).
 ///
 /// ```
-/// let to_main = rpcview::Target::Window("main".into());
-/// assert_ne!(to_main, rpcview::Target::All);
+/// use rpcview::Target;
+/// let to_main = Target::Window("main".into());
+/// let to_both = Target::Windows(vec!["main".into(), "settings".into()]);
+/// let to_others = Target::AllExcept("main".into()); // every window but the sender
+/// assert_ne!(to_main, Target::All);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Target {
-    /// Every open window whose allowlist accepts the event.
+    /// Every open window.
     All,
     /// One window, by label.
     Window(String),
+    /// These windows, by label.
+    Windows(Vec<String>),
+    /// Every open window but this one (typically the sender: `ctx.window()`).
+    AllExcept(String),
+}
+
+/// An open window, as [`AppHandle::windows`](crate::AppHandle) lists it.
+///
+/// ```
+/// let w = rpcview::WindowInfo { label: "main".into(), origin: "app://localhost".into(), url: "app://localhost/".into() };
+/// assert_eq!(w.label, "main");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowInfo {
+    /// Its label.
+    pub label: String,
+    /// The origin its pages may call from.
+    pub origin: String,
+    /// The URL it was opened at.
+    pub url: String,
+}
+
+/// The windows an app has open (or is opening), with what each may receive.
+#[derive(Debug, Default)]
+pub(crate) struct Windows {
+    pub(crate) open: std::collections::BTreeMap<String, (WindowInfo, super::Allow)>,
 }
 
 /// Values by type: managed state, and what an endpoint's owner attaches to its calls.
@@ -163,4 +194,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<Stats>,
     pub(crate) events: BTreeMap<String, Arc<Validator>>,
     pub(crate) push: RwLock<Option<PushSink>>,
+    /// The windows open now (kept by the app; empty without one).
+    pub(crate) windows: RwLock<Windows>,
+    /// The last subscription id given out.
+    pub(crate) last_subscription: std::sync::atomic::AtomicU64,
 }

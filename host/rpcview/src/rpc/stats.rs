@@ -15,6 +15,7 @@ pub struct Stats {
     in_flight: AtomicI64,
     refused: AtomicU64,
     dropped: AtomicU64,
+    subscriptions: AtomicI64,
 }
 
 impl Stats {
@@ -25,6 +26,10 @@ impl Stats {
     /// How many handlers are running now.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::SeqCst)
+    }
+    /// How many subscriptions are live now (their handler still running).
+    pub fn subscriptions(&self) -> i64 {
+        self.subscriptions.load(Ordering::SeqCst)
     }
     /// How many messages the bridge refused (wrong frame, wrong origin, malformed envelope).
     pub fn refused(&self) -> u64 {
@@ -58,5 +63,22 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Counts one subscription as live until dropped, even if its handler panics.
+pub(crate) struct LiveCount(Arc<Stats>);
+
+impl LiveCount {
+    pub(crate) fn enter(stats: Arc<Stats>) -> Self {
+        stats.runs.fetch_add(1, Ordering::SeqCst);
+        stats.subscriptions.fetch_add(1, Ordering::SeqCst);
+        Self(stats)
+    }
+}
+
+impl Drop for LiveCount {
+    fn drop(&mut self) {
+        self.0.subscriptions.fetch_sub(1, Ordering::SeqCst);
     }
 }

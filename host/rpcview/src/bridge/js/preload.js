@@ -9,13 +9,14 @@
 // listen to it or inject into it. Its checks are a convenience for the page's developers:
 // the host checks every message again, and that check is the boundary.
 //
-// Order: captured globals; message kinds and error codes; the pending map; the inbound
-// dispatcher; invoke, notify, on, once; the page's errors to the host's log; freeze and
-// define `window.api`.
+// Order: captured globals; message kinds and error codes; the pending map; subscriptions;
+// the inbound dispatcher; invoke, notify, subscribe, on, once; the page's errors to the
+// host's log; freeze and define `window.api`.
 //
 // `config` (built by the host, `bridge::preload::PreloadConfig`): `origin`, `bridge` (the DOM
 // event names shared with the world script), `codes` (the host's error codes, by name),
-// `maxMessageBytes`, and the names this window may use: `methods`, `notifications`, `events`.
+// `maxMessageBytes`, and the names this window may use: `methods`, `notifications`, `events`,
+// `subscriptions`.
 (function rpcviewPreload(config) {
   'use strict';
 
@@ -33,6 +34,8 @@
   const jsonStringify = JSON.stringify;
   const isArray = Array.isArray;
   const arrayJoin = uncurry(Array.prototype.join);
+  const arrayShift = uncurry(Array.prototype.shift);
+  const asyncIteratorSymbol = Symbol.asyncIterator;
   const PromiseCtor = Promise;
   const MapCtor = Map;
   const mapGet = uncurry(Map.prototype.get);
@@ -45,6 +48,7 @@
   const setHas = uncurry(Set.prototype.has);
   const setDelete = uncurry(Set.prototype.delete);
   const setForEach = uncurry(Set.prototype.forEach);
+  const setClear = uncurry(Set.prototype.clear);
   const setSize = uncurry(getOwnPropertyDescriptor(Set.prototype, 'size').get);
   const ErrorCtor = Error;
   const TypeErrorCtor = TypeError;
@@ -78,6 +82,7 @@
     NOTIFICATION: 'notification', // page → host, no id, never answered
     RESPONSE: 'response', // host → page, answers a request by id
     EVENT: 'event', // host → page, a notification pushed by the host
+    SUBSCRIPTION: 'subscription', // page → host request answered by a stream of notifications
   });
 
   /** Error codes, by name: the host's `rpc::error` constants, handed over in the config. */
@@ -118,13 +123,16 @@
     [Kind.REQUEST]: toSet(config.methods),
     [Kind.NOTIFICATION]: toSet(config.notifications),
     [Kind.EVENT]: toSet(config.events),
+    [Kind.SUBSCRIPTION]: toSet(config.subscriptions),
   });
+  /** How each kind is named in messages, and which config list holds its allowed names. */
+  const kindWord = { __proto__: null, request: 'method', notification: 'notification', event: 'event', subscription: 'subscription' };
+  const kindList = { __proto__: null, request: 'methods', notification: 'notifications', event: 'events', subscription: 'subscriptions' };
   const refusal = (kind, name) =>
     new RpcError(
       Code.METHOD_NOT_ALLOWED,
-      `${kind === Kind.EVENT ? 'event' : kind === Kind.NOTIFICATION ? 'notification' : 'method'} ` +
-        `'${typeof name === 'string' ? name : StringCtor(name)}' is not allowed in this window; the host allows: ` +
-        (setSize(allowed[kind]) ? arrayJoin(config[kind === Kind.EVENT ? 'events' : kind === Kind.NOTIFICATION ? 'notifications' : 'methods'], ', ') : 'none'),
+      `${kindWord[kind]} '${typeof name === 'string' ? name : StringCtor(name)}' is not allowed in this window; the host allows: ` +
+        (setSize(allowed[kind]) ? arrayJoin(config[kindList[kind]], ', ') : 'none'),
       { __proto__: null, name, kind },
     );
   const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
@@ -216,13 +224,17 @@
    * a call that has not left the page yet is taken out of the queue instead.
    */
   const cancelOnHost = (id, text) => {
+    if (!unqueue(text)) send('{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":' + id + '}}');
+  };
+  /** Takes a message that has not left the page yet out of the queue; false if it has left. */
+  const unqueue = (text) => {
     for (let i = 0; i < queue.length; i++) {
       if (queue[i] === text) {
         queue[i] = undefined;
-        return;
+        return true;
       }
     }
-    send('{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":' + id + '}}');
+    return false;
   };
 
   // ---- The pending map: every entry leaves by reply, timeout or abort ------------------------
@@ -245,20 +257,153 @@
     return false;
   };
 
-  // ---- Inbound: one dispatcher for replies and pushes ----------------------------------------
-  const listeners = new MapCtor(); // event name → Set of wrapped listeners
   /** Reports a listener's exception as an uncaught error (window 'error' event, console). */
   const report = (error) =>
     reportErrorFn !== undefined ? apply(reportErrorFn, win, [error]) : apply(setTimeoutFn, win, [() => { throw error; }, 0]);
+  /** A promise already settled, sealed like every promise handed to the page. */
+  const settled = (ok, value) => sealed(new PromiseCtor((resolve, reject) => (ok ? resolve(value) : reject(value))));
+  const step = (value, done) => ({ __proto__: null, value, done });
 
-  const emit = (event, payload) => {
+  // ---- Subscriptions: streams the host pushes, item by item ----------------------------------
+  // The host answers `subscribe` with the subscription's id, before any item; then each item,
+  // and the end, come as notifications `{method, params: {subscription, result | end | error}}`
+  // to this page only. The host sends at most one window of items this page has not
+  // acknowledged: items are acknowledged (`$/ack`) once they reached `onItem` or the
+  // `for await` loop, so a page that stalls or iterates slowly holds the host back rather
+  // than making it buffer without bound.
+  const subs = new MapCtor(); // subscription id → record
+  const acking = new SetCtor(); // records with items to acknowledge
+  let ackScheduled = false;
+  const flushAcks = () => {
+    ackScheduled = false;
+    setForEach(acking, (rec) => {
+      if (!rec.done && rec.toAck > 0) {
+        send('{"jsonrpc":"2.0","method":"$/ack","params":{"subscription":' + jsonStringify(rec.id) + ',"n":' + rec.toAck + '}}');
+      }
+      rec.toAck = 0;
+    });
+    setClear(acking);
+  };
+  const ack = (rec) => {
+    rec.toAck++;
+    setAdd(acking, rec);
+    if (!ackScheduled) {
+      ackScheduled = true;
+      apply(queueMicrotaskFn, win, [flushAcks]);
+    }
+  };
+  /** Ends a stream on the page's side: no more items, waiting `for await` loops end. */
+  const finish = (rec, error) => {
+    if (rec.done) return false;
+    rec.done = true;
+    rec.error = error;
+    if (rec.id !== undefined) mapDelete(subs, rec.id);
+    if (rec.signal !== undefined) removeEventListener(rec.signal, 'abort', rec.onAbort);
+    while (rec.waiters.length > 0) {
+      const waiter = arrayShift(rec.waiters);
+      if (error !== undefined && !rec.errorTaken) {
+        rec.errorTaken = true;
+        waiter.reject(error);
+      } else {
+        waiter.resolve(step(undefined, true));
+      }
+    }
+    return true;
+  };
+  const unsubscribeLate = (rec) =>
+    send('{"jsonrpc":"2.0","method":"$/unsubscribe","params":{"subscription":' + jsonStringify(rec.id) + '}}');
+  const unsubscribe = (rec) => {
+    if (finish(rec, undefined) && rec.id !== undefined) {
+      send('{"jsonrpc":"2.0","method":"$/unsubscribe","params":{"subscription":' + jsonStringify(rec.id) + '}}');
+    }
+  };
+  const onItem = (rec, item) => {
+    if (rec.onItem !== undefined) {
+      try {
+        apply(rec.onItem, undefined, [item]);
+      } catch (error) {
+        report(error);
+      }
+      ack(rec);
+    } else if (rec.waiters.length > 0) {
+      arrayShift(rec.waiters).resolve(step(item, false));
+      ack(rec);
+    } else {
+      put(rec.buffer, rec.buffer.length, item); // acknowledged when the loop takes it
+    }
+  };
+  const onSubscriptionMessage = (method, params) => {
+    const rec = mapGet(subs, params.subscription);
+    if (rec === undefined || rec.name !== method || rec.done) return;
+    if (hasOwn(params, 'result')) return onItem(rec, params.result);
+    let error;
+    if (hasOwn(params, 'error')) {
+      const e = params.error;
+      error = new RpcError(e !== null && typeof e === 'object' ? e.code : Code.INTERNAL_ERROR, e !== null && typeof e === 'object' ? e.message : 'the stream failed', e !== null && typeof e === 'object' && hasOwn(e, 'data') ? e.data : undefined);
+    }
+    const waited = rec.waiters.length > 0;
+    finish(rec, error);
+    const hook = error === undefined ? rec.onEnd : rec.onError;
+    if (hook !== undefined) {
+      try {
+        apply(hook, undefined, error === undefined ? [] : [error]);
+      } catch (e) {
+        report(e);
+      }
+    } else if (error !== undefined && rec.onItem !== undefined && !waited) {
+      report(error); // nobody would ever see it
+    }
+  };
+  /** What `subscribe` resolves with: the stream's id, `unsubscribe`, and `for await`. */
+  const handleOf = (rec) => {
+    const iterator = freeze({
+      next() {
+        if (rec.onItem !== undefined) {
+          return settled(false, new TypeErrorCtor('this subscription delivers to its onItem listener; subscribe without onItem to iterate it'));
+        }
+        if (rec.buffer.length > 0) {
+          const item = arrayShift(rec.buffer);
+          if (!rec.done) ack(rec);
+          return settled(true, step(item, false));
+        }
+        if (rec.done) {
+          if (rec.error !== undefined && !rec.errorTaken) {
+            rec.errorTaken = true;
+            return settled(false, rec.error);
+          }
+          return settled(true, step(undefined, true));
+        }
+        return sealed(new PromiseCtor((resolve, reject) => put(rec.waiters, rec.waiters.length, { __proto__: null, resolve, reject })));
+      },
+      return() {
+        unsubscribe(rec);
+        return settled(true, step(undefined, true));
+      },
+    });
+    return freeze({
+      id: rec.id,
+      unsubscribe() {
+        unsubscribe(rec);
+        return settled(true, undefined);
+      },
+      [asyncIteratorSymbol]() {
+        return iterator;
+      },
+    });
+  };
+
+  // ---- Inbound: one dispatcher for replies and pushes ----------------------------------------
+  const listeners = new MapCtor(); // event name → Set of wrapped listeners
+  const HOST_META = freeze({ __proto__: null });
+
+  const emit = (event, payload, meta) => {
     const set = mapGet(listeners, event);
     if (set === undefined) return;
     const snapshot = [];
     setForEach(set, (fn) => put(snapshot, snapshot.length, fn));
     for (let i = 0; i < snapshot.length; i++) {
       try {
-        snapshot[i](payload);
+        snapshot[i](payload, meta);
       } catch (error) {
         report(error); // one listener's failure does not stop the others
       }
@@ -301,8 +446,15 @@
       if (msg === null || typeof msg !== 'object') continue;
       if (hasOwn(msg, 'id')) {
         if (to !== '*') onResponse(msg);
-      } else if (hasOwn(msg, 'method') && setHas(allowed[Kind.EVENT], msg.method)) {
-        emit(msg.method, hasOwn(msg, 'params') ? msg.params : undefined);
+      } else if (!hasOwn(msg, 'method')) {
+        continue;
+      } else if (to !== '*' && setHas(allowed[Kind.SUBSCRIPTION], msg.method)) {
+        const params = msg.params;
+        if (params !== null && typeof params === 'object' && hasOwn(params, 'subscription')) onSubscriptionMessage(msg.method, params);
+      } else if (setHas(allowed[Kind.EVENT], msg.method)) {
+        // A relayed event names the window it came from; the host's own pushes do not.
+        const meta = typeof msg.from === 'string' ? freeze({ __proto__: null, from: msg.from }) : HOST_META;
+        emit(msg.method, hasOwn(msg, 'params') ? msg.params : undefined, meta);
       }
     }
   };
@@ -371,6 +523,68 @@
   }
 
   /**
+   * Starts a subscription: resolves, once the host accepted it, with `{id, unsubscribe(),
+   * [Symbol.asyncIterator]}`; items go to `onItem` if given (from the moment the host accepts,
+   * which may be before this promise's callbacks run), else to `for await`. The stream ends
+   * with `onEnd` (or the loop ending), or with `onError` (or the loop throwing).
+   * @param {string} name
+   * @param {object|unknown[]} [params]
+   * @param {{onItem?: (item: unknown) => void, onEnd?: () => void, onError?: (error: RpcError) => void, signal?: AbortSignal}} [options]
+   */
+  function subscribe(name, params, options) {
+    return sealed(new PromiseCtor((resolve, reject) => {
+      if (!isAllowed(Kind.SUBSCRIPTION, name)) return reject(refusal(Kind.SUBSCRIPTION, name));
+      const own = (key) => (options !== null && typeof options === 'object' && hasOwn(options, key) ? options[key] : undefined);
+      const rec = {
+        __proto__: null, id: undefined, name, onItem: own('onItem'), onEnd: own('onEnd'), onError: own('onError'),
+        signal: undefined, onAbort: undefined, buffer: [], waiters: [], done: false, error: undefined, errorTaken: false, toAck: 0,
+      };
+      for (const hook of ['onItem', 'onEnd', 'onError']) {
+        if (rec[hook] !== undefined && typeof rec[hook] !== 'function') return reject(new TypeErrorCtor(`api.subscribe: ${hook} must be a function`));
+      }
+      const id = ++lastId;
+      let text;
+      try {
+        text = envelope(id, name, params);
+      } catch (error) {
+        return reject(error);
+      }
+      const signal = own('signal');
+      if (signal != null && abortedOf(signal)) return reject(new RpcError(Code.ABORTED, `'${name}' was aborted before it was sent`));
+      const entry = {
+        __proto__: null,
+        resolve: (subId) => {
+          if (typeof subId !== 'string') return reject(new RpcError(Code.INTERNAL_ERROR, `'${name}' did not answer with a subscription id`));
+          rec.id = subId;
+          if (rec.done) return unsubscribeLate(rec); // aborted while the host was accepting it
+          mapSet(subs, subId, rec);
+          resolve(handleOf(rec));
+        },
+        reject: (error) => {
+          finish(rec, undefined);
+          reject(error);
+        },
+        timer: undefined,
+        signal: undefined,
+        onAbort: undefined,
+      };
+      if (signal != null) {
+        rec.signal = signal;
+        rec.onAbort = () => {
+          if (rec.id !== undefined) return unsubscribe(rec);
+          // Not accepted yet: end it as soon as the host names it (or never send it).
+          finish(rec, undefined);
+          if (unqueue(text)) settle(id);
+          reject(new RpcError(Code.ABORTED, `'${name}' was aborted`));
+        };
+        addEventListener(signal, 'abort', rec.onAbort, { __proto__: null, once: true });
+      }
+      mapSet(pending, id, entry);
+      send(text);
+    }));
+  }
+
+  /**
    * Sends a notification: no reply, no error, ever (the host logs bad ones).
    * @param {string} method
    * @param {object|unknown[]} [params]
@@ -394,7 +608,7 @@
       set = new SetCtor();
       mapSet(listeners, event, set);
     }
-    const wrapped = (payload) => apply(listener, undefined, [payload]);
+    const wrapped = (payload, meta) => apply(listener, undefined, [payload, meta]);
     setAdd(set, wrapped);
     let live = true;
     return function off() {
@@ -413,9 +627,9 @@
    */
   function once(event, listener) {
     if (typeof listener !== 'function') throw new TypeErrorCtor('api.once: the listener must be a function');
-    const off = on(event, (payload) => {
+    const off = on(event, (payload, meta) => {
       off();
-      apply(listener, undefined, [payload]);
+      apply(listener, undefined, [payload, meta]);
     });
     return off;
   }
@@ -434,6 +648,11 @@
   /** Calls sent and not yet settled. */
   function pendingCount() {
     return mapSize(pending);
+  }
+
+  /** Subscriptions the host accepted and that have not ended. */
+  function subscriptionCount() {
+    return mapSize(subs);
   }
 
   // ---- The page's errors to the host's log ---------------------------------------------------
@@ -495,16 +714,19 @@
   const api = freeze({
     invoke,
     notify,
+    subscribe,
     on,
     once,
     listenerCount,
     pendingCount,
+    subscriptionCount,
     RpcError,
     methods: freeze(config.methods.slice()),
     notifications: freeze(config.notifications.slice()),
     events: freeze(config.events.slice()),
+    subscriptions: freeze(config.subscriptions.slice()),
   });
-  for (const fn of [invoke, notify, on, once, listenerCount, pendingCount]) freeze(fn);
+  for (const fn of [invoke, notify, subscribe, on, once, listenerCount, pendingCount, subscriptionCount]) freeze(fn);
   defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
   addEventListener(port, Ev.in, (event) => receive(detailOf(event)));
 })
