@@ -5,6 +5,18 @@
 /** How a note changed. */
 export type ChangeKind = "saved" | "removed";
 
+/** How far an export is. */
+export type ExportProgress = {
+  /** Notes written so far. */
+  done: number;
+  /** In the last item only: the file the notes were exported to. */
+  file: string | null;
+  /** The note just written (empty in the last item). */
+  note: string;
+  /** Notes to write. */
+  total: number;
+};
+
 /** How loud a log line is. */
 export type LogLevel = "info" | "warn" | "error";
 
@@ -38,6 +50,14 @@ export type NotesChanged = {
   kind: ChangeKind;
 };
 
+/** A second window's list caught up with a push. */
+export type Synced = {
+  /** The note the push was about. */
+  id: string;
+  /** How many notes that window lists now. */
+  notes: number;
+};
+
 /** Options of every `invoke`. */
 export interface InvokeOptions {
   /** Reject with code -32003 after this many milliseconds. */
@@ -58,16 +78,54 @@ export interface RpcErrorConstructor {
   readonly prototype: RpcError;
 }
 
+/** Options of every `subscribe`. */
+export interface SubscribeOptions<T> {
+  /**
+   * Called with each item, from the moment the host accepts (possibly before `subscribe`'s
+   * promise settles). Without it, read the items with `for await` over the subscription.
+   */
+  onItem?: (item: T) => void;
+  /** Called once when the stream ends without an error. */
+  onEnd?: () => void;
+  /** Called once when the stream ends with an error. */
+  onError?: (error: RpcError) => void;
+  /** Unsubscribes when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** An open subscription: its items go to `onItem`, or to a `for await` loop over it. */
+export interface Subscription<T> {
+  /** Its id, given by the host. */
+  readonly id: string;
+  /** Ends it: the host stops sending items. */
+  unsubscribe(): Promise<void>;
+  /**
+   * Its items, in order, when subscribed without `onItem`: the loop ends with the stream, or
+   * throws its error; leaving the loop early unsubscribes.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}
+
+/** What comes with every event besides its payload. */
+export interface EventMeta {
+  /** The label of the window that relayed the event; absent when the host pushed it. */
+  readonly from?: string;
+}
+
 /** Params and result of every method, by name. */
 export interface Methods {
+  /** Opens another window on the notes; returns its label. Windows it opens may not open more. */
+  "app.new_window": { params: [] | Record<string, never>; result: string };
   /** Deletes a note; deleting a missing note is not an error. */
   "notes.delete": { params: { id: string } | [id: string]; result: null };
   /** One note, by id. */
   "notes.get": { params: { id: string } | [id: string]; result: Note };
   /** Every note, most recently changed first. */
   "notes.list": { params: [] | Record<string, never>; result: NoteSummary[] };
-  /** Creates a note (leave `id` out) or replaces one; returns it as stored. */
+  /** Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile. */
   "notes.save": { params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null]; result: Note };
+  /** Sends a declared event to another open window, whose listener learns the sender's label. Errors: no such window (-32602), the payload does not match the event (-32602), the target may not receive the event (-32001). */
+  "rpcview.relay": { params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown]; result: null };
 }
 
 /** Params of every notification, by name. */
@@ -76,40 +134,72 @@ export interface Notifications {
   "app.log": { params: { level: LogLevel; message: string } | [level: LogLevel, message: string] };
 }
 
-/** The payload of every event the host pushes, by name. */
+/** Params and item type of every subscription, by name. */
+export interface Subscriptions {
+  /** Exports every note into one Markdown file, streaming progress after each note; the last item names the file. Unsubscribing cancels the export and leaves no file. */
+  "notes.export": { params: { pace_ms?: number } | [pace_ms?: number]; item: ExportProgress };
+}
+
+/**
+ * What `subscribe` takes after a subscription's name: its params (optional when every param
+ * is, as in `invoke`), then options.
+ */
+export interface SubscribeArgs {
+  "notes.export": [params?: { pace_ms?: number } | [pace_ms?: number], options?: SubscribeOptions<ExportProgress>];
+}
+
+/** The payload of every event, by name. */
 export interface Events {
   /** A note file changed: saved or removed, by this app or from outside. */
   "notes.changed": NotesChanged;
+  /** A window other than the first refreshed its list after a push; relayed to the first window with rpcview.relay. */
+  "notes.synced": Synced;
 }
 
-/** `window.api`, typed exactly: a method or event not listed here does not compile. */
+/** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
   /** A log line from the page, printed by the host. */
   notify(method: "app.log", params: { level: LogLevel; message: string } | [level: LogLevel, message: string]): void;
+  /** Opens another window on the notes; returns its label. Windows it opens may not open more. */
+  invoke(method: "app.new_window", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<string>;
   /** Deletes a note; deleting a missing note is not an error. */
   invoke(method: "notes.delete", params: { id: string } | [id: string], options?: InvokeOptions): Promise<null>;
   /** One note, by id. */
   invoke(method: "notes.get", params: { id: string } | [id: string], options?: InvokeOptions): Promise<Note>;
   /** Every note, most recently changed first. */
   invoke(method: "notes.list", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<NoteSummary[]>;
-  /** Creates a note (leave `id` out) or replaces one; returns it as stored. */
+  /** Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile. */
   invoke(method: "notes.save", params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null], options?: InvokeOptions): Promise<Note>;
+  /** Sends a declared event to another open window, whose listener learns the sender's label. Errors: no such window (-32602), the payload does not match the event (-32602), the target may not receive the event (-32001). */
+  invoke(method: "rpcview.relay", params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown], options?: InvokeOptions): Promise<null>;
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
-  /** Listens for a host event; returns the function that removes the listener. */
-  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * Opens a subscription; resolves with it once the host has accepted it. Items go to
+   * `onItem` if given, else to `for await` over the subscription.
+   */
+  subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S]["item"]>>;
+  /**
+   * Listens for an event, pushed by the host or relayed by another window (`meta.from`);
+   * returns the function that removes the listener.
+   */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Like `on`, for the next event only. */
-  once<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  once<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Listeners registered for `event`, or for all events. */
   listenerCount(event?: keyof Events): number;
   /** Calls sent and not yet settled. */
   pendingCount(): number;
+  /** Subscriptions the host accepted and that have not ended. */
+  subscriptionCount(): number;
   /** The class of every rejection. */
   readonly RpcError: RpcErrorConstructor;
   /** Methods this window may invoke. */
   readonly methods: readonly string[];
   /** Notifications this window may send. */
   readonly notifications: readonly string[];
+  /** Subscriptions this window may open. */
+  readonly subscriptions: readonly (keyof Subscriptions)[];
   /** Events this window may listen to. */
   readonly events: readonly string[];
 }

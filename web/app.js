@@ -4,7 +4,10 @@
 // schema/client.d.ts; tsc checks this file against it):
 //   invoke  -> client.notes.list / get / save / delete (schema-checked in Rust)
 //   notify  -> client.app.log (no reply)
-//   on      -> notes.changed, pushed by Rust whenever a note file changes, even from outside
+//   on      -> notes.changed, pushed by Rust to every window whenever a note file changes
+//   subscribe -> client.notes.export: progress streamed into a progress bar, cancellable
+//   windows -> client.app.new_window: the page asks, Rust opens another window
+//   relay   -> a second window tells the first it caught up (rpcview.relay, notes.synced)
 // With `?tour` in the URL it drives itself through all of them and reports each step.
 import client from '../schema/client.js';
 
@@ -20,6 +23,8 @@ const state = {
   /** @type {NoteSummary[]} */ notes: [],
   /** @type {string | null} */ current: null,
 };
+/** This window's label when Rust opened it with app.new_window (`?window=notes-2`). */
+const windowLabel = new URLSearchParams(location.search).get('window');
 
 // ---- Activity panel ---------------------------------------------------------------------
 /** @param {'push'|'log'|'error'|'ok'} kind @param {string} label @param {string} text */
@@ -157,14 +162,108 @@ client.on('notes.changed', (ev) => {
   const last = $('last-push');
   last.hidden = false;
   last.replaceChildren(Object.assign(document.createElement('b'), { textContent: 'Last push from Rust: ' }), `notes.changed · ${ev.id} ${ev.kind} · ${new Date().toLocaleTimeString()}`);
-  refresh(ev.id).catch(showError);
+  refresh(ev.id)
+    .then(() => {
+      // A window Rust opened tells the first one it caught up, through the host.
+      if (windowLabel && api.methods.includes('rpcview.relay')) {
+        return api.invoke('rpcview.relay', { to: 'main', event: 'notes.synced', payload: { id: ev.id, notes: state.notes.length } });
+      }
+      return undefined;
+    })
+    .catch(showError);
 });
+if (api.events.includes('notes.synced')) {
+  client.on('notes.synced', (ev, meta) => activity('push', `relay notes.synced from ${meta.from}`, `${ev.id}: ${ev.notes} notes listed`));
+}
+
+// ---- Export: a subscription streams its progress into the bar; Cancel unsubscribes -----------
+/** @type {import('../schema/api').Subscription<import('../schema/api').ExportProgress> | null} */
+let exporting = null;
+/** Shows the running export as cancelled and settles its promise. */
+let onCancelled = () => {};
+/**
+ * Exports every note, showing each progress item; resolves with the exported file's path, or
+ * null if it was cancelled.
+ * @param {number} [paceMs] how long Rust waits after each note
+ * @returns {Promise<string | null>}
+ */
+function exportAll(paceMs) {
+  const bar = /** @type {HTMLProgressElement} */ ($('export-progress'));
+  const status = $('export-status');
+  status.className = 'muted';
+  status.textContent = 'starting…';
+  bar.value = 0;
+  $('export-start').toggleAttribute('disabled', true);
+  $('export-cancel').toggleAttribute('disabled', false);
+  return new Promise((resolve, reject) => {
+    /** @type {string | null} */
+    let file = null;
+    const end = () => {
+      exporting = null;
+      $('export-start').toggleAttribute('disabled', false);
+      $('export-cancel').toggleAttribute('disabled', true);
+    };
+    client.notes
+      .export(paceMs === undefined ? {} : { pace_ms: paceMs }, {
+        onItem(p) {
+          bar.max = Math.max(1, p.total);
+          bar.value = p.done;
+          if (p.file) file = p.file;
+          status.textContent = p.file ? `exported ${p.total} notes to ${p.file}` : `${p.done} / ${p.total} · ${p.note}`;
+        },
+        onEnd() {
+          end();
+          status.className = 'done';
+          activity('ok', 'stream notes.export ended', file || '');
+          resolve(file);
+        },
+        onError(err) {
+          end();
+          showError(err);
+          reject(err);
+        },
+      })
+      .then((sub) => {
+        exporting = sub;
+        activity('log', 'subscribe notes.export', `subscription ${sub.id}`);
+        // Cancel: unsubscribing drops the export's task in Rust, which removes its partial file.
+        onCancelled = () => {
+          end();
+          status.className = 'cancelled';
+          status.textContent = `cancelled at ${bar.value} / ${bar.max}`;
+          activity('error', 'unsubscribe notes.export', status.textContent);
+          resolve(null);
+        };
+      }, (err) => {
+        end();
+        showError(err);
+        reject(err);
+      });
+  });
+}
+async function cancelExport() {
+  if (!exporting) return;
+  await exporting.unsubscribe();
+  onCancelled();
+}
+$('export-start').addEventListener('click', () => exportAll().catch(() => {}));
+$('export-cancel').addEventListener('click', () => cancelExport());
+
+// ---- More windows: the page asks, Rust opens (only windows whose allowlist says so) -----------
+if (api.methods.includes('app.new_window')) {
+  const button = $('new-window');
+  button.hidden = false;
+  button.addEventListener('click', () =>
+    client.app.new_window().then((label) => activity('ok', 'invoke app.new_window', `Rust opened '${label}'`), showError),
+  );
+}
+if (windowLabel) document.title = `rpcview notes (${windowLabel})`;
 
 // ---- Start ----------------------------------------------------------------------------------
 const statusPill = $('status');
 refresh()
   .then(() => {
-    statusPill.textContent = `connected · ${api.methods.length} methods · ${api.events.length} event`;
+    statusPill.textContent = `${windowLabel || 'main'} · ${api.methods.length} methods · ${api.subscriptions.length} stream · ${api.events.length} events`;
     statusPill.classList.add('ok');
     if (state.notes.length > 0) return open(state.notes[0].id).then(() => undefined);
     return undefined;
@@ -263,6 +362,45 @@ async function tour() {
     } catch (err) {
       report('allowlist', /** @type {any} */ (err).code === -32001, /** @type {any} */ (err).message);
     }
+
+    // A subscription: the export streams one item per note into the progress bar, then ends.
+    // Cancel first (unsubscribing after the first item; no item arrives after it), then a
+    // full export, whose bar the screenshot shows.
+    const cancelledAt = (async () => {
+      const running = exportAll(400);
+      while (!exporting || /** @type {HTMLProgressElement} */ ($('export-progress')).value < 1) await pause(20);
+      await cancelExport();
+      return running;
+    })();
+    const cancelled = await cancelledAt;
+    const valueAtCancel = /** @type {HTMLProgressElement} */ ($('export-progress')).value;
+    await pause(900);
+    report('unsubscribe cancels the stream', cancelled === null && /** @type {HTMLProgressElement} */ ($('export-progress')).value === valueAtCancel, `stopped at ${valueAtCancel} of ${state.notes.length}; nothing arrived after`);
+    const file = await exportAll(120);
+    report('subscribe notes.export', typeof file === 'string' && file.endsWith('.md'), `${state.notes.length} progress items, then ${file}`);
+
+    // Two windows kept in sync by pushes: Rust opens one; when a note changes, both get
+    // notes.changed, and the new one relays notes.synced back to this one.
+    const label = await client.app.new_window();
+    const synced = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no notes.synced from '${label}' within 20 s`)), 20000);
+      const off = client.on('notes.synced', (ev, meta) => {
+        if (ev.id === 'shared' && meta.from === label) {
+          off();
+          clearTimeout(timer);
+          resolve(ev);
+        }
+      });
+    });
+    // The new window's page must be listening before the change: retry the change until the
+    // relay says the other window saw it.
+    let seen = null;
+    for (let i = 0; i < 40 && !seen; i++) {
+      await client.notes.save({ id: 'shared', title: 'Shared between windows', body: `edit ${i}` });
+      seen = await Promise.race([synced, pause(500).then(() => null)]);
+    }
+    report('two windows in sync (push + relay)', seen !== null, seen ? `'${label}' lists ${/** @type {any} */ (seen).notes} notes, relayed from ${label}` : 'no relay');
+    await refresh();
 
     await open('groceries');
     titleInput.value = '';

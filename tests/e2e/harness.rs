@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rpcview::{Allow, Api, App, AppHandle, Assets, Ctx, RpcError, Target, Window};
+use rpcview::{Allow, Api, App, AppHandle, Assets, Ctx, RpcError, Sink, Target, Window};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,6 +27,14 @@ pub(crate) struct Probe {
     pub(crate) loads: AtomicU64,
     /// `test.slow` handlers dropped before their end (cancelled), and how long each had run.
     pub(crate) slow_dropped: Mutex<Vec<Duration>>,
+    /// `test.durable` handlers (which run to completion) that reached their end.
+    pub(crate) durable_completed: AtomicU64,
+    /// `test.forever` streams whose task ended (dropped or told the page is gone).
+    pub(crate) forever_ended: AtomicU64,
+    /// Items `test.flood` has sent so far.
+    pub(crate) flood_sent: AtomicU64,
+    /// Whether the `test.flood` handler returned (all items sent).
+    pub(crate) flood_finished: AtomicU64,
 }
 
 /// One check the page made.
@@ -78,6 +86,20 @@ struct Emit {
     payload: Value,
     #[serde(default)]
     all: bool,
+    /// Every window but the caller.
+    #[serde(default)]
+    others: bool,
+    /// A window by label.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// Who the host says called.
+#[derive(Serialize, JsonSchema)]
+struct Whoami {
+    window: String,
+    origin: String,
+    url: String,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -141,10 +163,11 @@ pub(crate) fn test_api(probe: Arc<Probe>) -> Api {
             }
         })
         .method("test.emit", |ctx: Ctx, e: Emit| async move {
-            let target = if e.all {
-                Target::All
-            } else {
-                Target::Window(ctx.window().to_owned())
+            let target = match (e.all, e.others, e.to) {
+                (true, _, _) => Target::All,
+                (_, true, _) => Target::AllExcept(ctx.window().to_owned()),
+                (_, _, Some(to)) => Target::Window(to),
+                _ => Target::Window(ctx.window().to_owned()),
             };
             ctx.emit(target, &e.event, &e.payload)
                 .map_err(|err| RpcError::internal(err.to_string()))
@@ -192,8 +215,90 @@ pub(crate) fn test_api(probe: Arc<Probe>) -> Api {
                 }
             }
         })
+        .method("test.whoami", |ctx: Ctx, _: ()| async move {
+            Ok::<_, RpcError>(Whoami {
+                window: ctx.window().into(),
+                origin: ctx.origin().into(),
+                url: ctx.url().into(),
+            })
+        })
+        .method("test.durable", {
+            let probe = probe.clone();
+            move |_: Ctx, (ms,): (u64,)| {
+                let probe = probe.clone();
+                async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    probe.durable_completed.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, RpcError>(ms)
+                }
+            }
+        })
+        .runs_to_completion()
+        .subscription(
+            "test.count",
+            |_: Ctx, (n,): (u64,), sink: Sink<u64>| async move {
+                for i in 0..n {
+                    sink.send(&i).await?;
+                }
+                Ok(())
+            },
+        )
+        .subscription(
+            "test.failing",
+            |_: Ctx, (n,): (u64,), sink: Sink<u64>| async move {
+                for i in 0..n {
+                    sink.send(&i).await?;
+                }
+                Err(RpcError::new(4321, "the stream broke")
+                    .with_data(serde_json::json!({"after": n})))
+            },
+        )
+        .subscription("test.forever", {
+            let probe = probe.clone();
+            move |_: Ctx, _: (), sink: Sink<u64>| {
+                let probe = probe.clone();
+                async move {
+                    /// Notes the stream's task ending, however it ends (dropped included).
+                    struct Ended(Arc<Probe>);
+                    impl Drop for Ended {
+                        fn drop(&mut self) {
+                            self.0.forever_ended.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    let _ended = Ended(probe);
+                    for i in 0.. {
+                        sink.send(&i).await?;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Ok(())
+                }
+            }
+        })
+        .subscription("test.flood", {
+            let probe = probe.clone();
+            move |_: Ctx, (n,): (u64,), sink: Sink<u64>| {
+                let probe = probe.clone();
+                async move {
+                    for i in 0..n {
+                        sink.send(&i).await?;
+                        probe.flood_sent.fetch_add(1, Ordering::SeqCst);
+                    }
+                    probe.flood_finished.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }
+            }
+        })
+        .relay()
         .event::<Value>("test.ping")
         .event::<Value>("test.secret")
+        .event::<Note>("test.note")
+}
+
+/// A relayed event's payload: checked against this schema by the host.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Note {
+    text: String,
 }
 
 /// A window on test page `page` (a path under `tests/e2e/pages/`).
@@ -304,6 +409,31 @@ pub(crate) fn await_phase(
         }
         return Ok(done);
     }
+}
+
+/// Waits for every phase in `phases`, in any order (pages in several windows finish theirs
+/// concurrently).
+pub(crate) fn await_phases(
+    probe: &Probe,
+    rx: &mpsc::Receiver<Done>,
+    phases: &[&str],
+    secs: u64,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut left: Vec<&str> = phases.to_vec();
+    let mut checks = 0;
+    while !left.is_empty() {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let done = rx
+            .recv_timeout(wait)
+            .map_err(|_| format!("the pages did not finish phases {left:?} within {secs} s"))?;
+        if let Some(i) = left.iter().position(|p| *p == done.phase) {
+            left.remove(i);
+            checks = checks.max(done.checks);
+        }
+    }
+    wait_until(|| probe.reports.lock().unwrap().len() >= checks, 2);
+    Ok(())
 }
 
 /// Polls `cond` every 10 ms for up to `secs` seconds; returns whether it became true.

@@ -4,7 +4,9 @@ use std::sync::atomic::Ordering;
 
 use rpcview::Allow;
 
-use crate::harness::{await_phase, ensure, run, run_with, wait_until, window, window_allowing};
+use crate::harness::{
+    await_phase, await_phases, ensure, run, run_with, wait_until, window, window_allowing,
+};
 
 type Scenario = (&'static str, fn() -> Result<(), String>);
 
@@ -18,8 +20,8 @@ pub(crate) const ALL: &[Scenario] = &[
         "a_fast_call_overtakes_100_slow_ones_while_timers_fire",
         slow,
     ),
-    ("reload_drops_stale_replies_and_handlers_finish", reload),
-    ("closing_a_window_drops_replies_and_handlers_finish", close),
+    ("reload_cancels_the_old_page_calls_and_streams", reload),
+    ("closing_a_window_cancels_its_calls_and_streams", close),
     (
         "the_hello_example_greets_through_its_typescript_page",
         hello,
@@ -37,7 +39,159 @@ pub(crate) const ALL: &[Scenario] = &[
         "abort_and_timeout_cancel_the_handler_on_the_host",
         cancelled,
     ),
+    (
+        "streams_deliver_100k_items_in_order_and_unsubscribe_ends_the_task",
+        streamed,
+    ),
+    ("a_stalled_page_keeps_the_host_memory_bounded", stalled),
+    (
+        "windows_open_at_run_time_know_their_callers_and_relay",
+        windows,
+    ),
 ];
+
+/// Live subscriptions, calls in flight and the page's tasks all back to 0.
+fn all_quiet(h: &rpcview::AppHandle) -> Result<(), String> {
+    ensure(
+        wait_until(
+            || h.stats().in_flight() == 0 && h.stats().subscriptions() == 0,
+            10,
+        ),
+        || {
+            format!(
+                "{} calls in flight and {} subscriptions still live",
+                h.stats().in_flight(),
+                h.stats().subscriptions()
+            )
+        },
+    )
+}
+
+fn streamed() -> Result<(), String> {
+    run(vec![window("main", "stream.html")], |h, probe, rx| {
+        await_phase(probe, rx, "unsubscribed", 120)?;
+        ensure(
+            wait_until(|| probe.forever_ended.load(Ordering::SeqCst) == 1, 10),
+            || "the unsubscribed stream's task is still running on the host".into(),
+        )?;
+        await_phase(probe, rx, "aborted", 60)?;
+        ensure(
+            wait_until(|| probe.forever_ended.load(Ordering::SeqCst) == 2, 10),
+            || "the aborted stream's task is still running on the host".into(),
+        )?;
+        all_quiet(h)
+    })
+}
+
+/// Resident memory of this process, in MiB.
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+fn stalled() -> Result<(), String> {
+    run(vec![window("main", "stall.html")], |h, probe, rx| {
+        let before = rss_mib();
+        let window = rpcview::Limits::default().subscription_window as u64;
+        // The page stalls for 6 s on its first item: while it does, the host may have sent at
+        // most one window of items, however fast the handler could produce them.
+        ensure(
+            wait_until(|| probe.flood_sent.load(Ordering::SeqCst) > 0, 30),
+            || "the flood never started".into(),
+        )?;
+        let (mut most, mut peak) = (0, before);
+        let sampled = std::time::Instant::now();
+        while sampled.elapsed() < std::time::Duration::from_secs(2) {
+            most = most.max(probe.flood_sent.load(Ordering::SeqCst));
+            peak = peak.max(rss_mib());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        println!("during the stall: {most} items sent (window {window}); RSS {before:.0} MiB before, {peak:.0} MiB at most");
+        ensure(most <= window, || {
+            format!("the host sent {most} items to a stalled page; the window is {window}")
+        })?;
+        await_phase(probe, rx, "done", 120)?;
+        println!(
+            "after the stream: RSS {:.0} MiB; {} items sent",
+            rss_mib(),
+            probe.flood_sent.load(Ordering::SeqCst)
+        );
+        ensure(probe.flood_finished.load(Ordering::SeqCst) == 1, || {
+            "the flood's handler did not finish".into()
+        })?;
+        all_quiet(h)
+    })
+}
+
+fn windows() -> Result<(), String> {
+    use rpcview::{EmitError, Target};
+    let no_relay = Allow::only([
+        "test.whoami",
+        "test.report",
+        "test.done",
+        "test.emit",
+        "test.ping",
+        "test.note",
+    ]);
+    let mute = Allow::only(["test.whoami", "test.report", "test.done", "test.ping"]);
+    run(
+        vec![window("main", "windows.html?role=main")],
+        move |h, probe, rx| {
+            await_phase(probe, rx, "ready", 30)?;
+            let labels = |h: &rpcview::AppHandle| {
+                h.windows().into_iter().map(|w| w.label).collect::<Vec<_>>()
+            };
+            ensure(labels(h) == ["main"], || {
+                format!("windows: {:?}", labels(h))
+            })?;
+            h.open(window_allowing(
+                "second",
+                "windows.html?role=second",
+                no_relay,
+            ))
+            .map_err(|e| e.to_string())?;
+            h.open(window_allowing(
+                "mute",
+                "windows.html?role=mute",
+                mute.clone(),
+            ))
+            .map_err(|e| e.to_string())?;
+            let again = h.open(window_allowing("mute", "windows.html?role=mute", mute));
+            ensure(again.is_err(), || {
+                "a second window labelled 'mute' was opened".into()
+            })?;
+            ensure(labels(h) == ["main", "mute", "second"], || {
+                format!("windows: {:?}", labels(h))
+            })?;
+            let second = h
+                .windows()
+                .into_iter()
+                .find(|w| w.label == "second")
+                .unwrap();
+            ensure(second.origin == "app://localhost", || second.origin.clone())?;
+            await_phase(probe, rx, "mute-ready", 30)?;
+            let ghost = h
+                .emitter()
+                .emit(Target::Window("ghost".into()), "test.ping", &1);
+            ensure(matches!(ghost, Err(EmitError::NoSuchWindow(_))), || {
+                format!("emit to a missing window: {ghost:?}")
+            })?;
+            h.eval("main", "window.relay()");
+            await_phases(probe, rx, &["relayed", "received"], 60)?;
+            h.close("second");
+            h.close("mute");
+            ensure(wait_until(|| labels(h) == ["main"], 10), || {
+                format!("after closing: {:?}", labels(h))
+            })?;
+            all_quiet(h)
+        },
+    )
+}
 
 fn invoke() -> Result<(), String> {
     run(vec![window("main", "invoke.html")], |h, probe, rx| {
@@ -135,24 +289,49 @@ fn slow() -> Result<(), String> {
 fn reload() -> Result<(), String> {
     run(vec![window("main", "reload.html")], |h, probe, rx| {
         await_phase(probe, rx, "sent", 30)?;
-        h.reload("main");
-        await_phase(probe, rx, "after", 30)?;
-        // The old page's 5 calls and the new page's 1 all ran to their end.
+        // 5 slow calls and 1 that runs to completion in flight, 1 endless stream live.
         ensure(
-            wait_until(|| probe.slow_completed.load(Ordering::SeqCst) == 6, 5),
+            wait_until(
+                || h.stats().in_flight() == 6 && h.stats().subscriptions() == 1,
+                10,
+            ),
             || {
                 format!(
-                    "{} of 6 handlers finished after the reload",
-                    probe.slow_completed.load(Ordering::SeqCst)
+                    "before the reload: {} in flight, {} streams",
+                    h.stats().in_flight(),
+                    h.stats().subscriptions()
                 )
             },
         )?;
-        ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
-            format!("{} calls still in flight", h.stats().in_flight())
+        h.reload("main");
+        await_phase(probe, rx, "after", 30)?;
+        ensure(
+            wait_until(|| probe.slow_dropped.lock().unwrap().len() == 5, 10),
+            || {
+                format!(
+                    "{} of the old page's 5 calls were cancelled by the reload",
+                    probe.slow_dropped.lock().unwrap().len()
+                )
+            },
+        )?;
+        ensure(
+            wait_until(|| probe.forever_ended.load(Ordering::SeqCst) == 1, 10),
+            || "the old page's stream still runs".into(),
+        )?;
+        ensure(
+            wait_until(|| probe.durable_completed.load(Ordering::SeqCst) == 1, 10),
+            || "the call that runs to completion did not".into(),
+        )?;
+        ensure(probe.slow_completed.load(Ordering::SeqCst) == 1, || {
+            format!(
+                "{} slow calls completed; only the new page's should",
+                probe.slow_completed.load(Ordering::SeqCst)
+            )
         })?;
+        all_quiet(h)?;
         let dropped = h.stats().replies_dropped();
-        ensure(dropped >= 5, || {
-            format!("expected the 5 stale replies dropped by the host, it dropped {dropped}")
+        ensure(dropped >= 6, || {
+            format!("expected the 6 stale replies dropped by the host, it dropped {dropped}")
         })
     })
 }
@@ -168,25 +347,37 @@ fn close() -> Result<(), String> {
             ensure(sent.window == "doomed", || {
                 format!("'sent' came from '{}'", sent.window)
             })?;
-            h.close("doomed");
             ensure(
-                wait_until(|| probe.slow_completed.load(Ordering::SeqCst) == 5, 5),
+                wait_until(
+                    || h.stats().in_flight() == 5 && h.stats().subscriptions() == 1,
+                    10,
+                ),
                 || {
                     format!(
-                        "{} of 5 handlers finished after the close",
-                        probe.slow_completed.load(Ordering::SeqCst)
+                        "before the close: {} in flight, {} streams",
+                        h.stats().in_flight(),
+                        h.stats().subscriptions()
                     )
                 },
             )?;
-            ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
-                format!("{} calls still in flight", h.stats().in_flight())
+            h.close("doomed");
+            ensure(
+                wait_until(|| probe.slow_dropped.lock().unwrap().len() == 5, 10),
+                || {
+                    format!(
+                        "{} of the closed window's 5 calls were cancelled",
+                        probe.slow_dropped.lock().unwrap().len()
+                    )
+                },
+            )?;
+            ensure(
+                wait_until(|| probe.forever_ended.load(Ordering::SeqCst) == 1, 10),
+                || "the closed window's stream still runs".into(),
+            )?;
+            ensure(probe.slow_completed.load(Ordering::SeqCst) == 0, || {
+                "a cancelled call ran to its end".into()
             })?;
-            ensure(wait_until(|| h.stats().replies_dropped() >= 5, 2), || {
-                format!(
-                    "expected 5 replies dropped for the closed window, got {}",
-                    h.stats().replies_dropped()
-                )
-            })?;
+            all_quiet(h)?;
             h.eval("main", "window.afterClose()");
             await_phase(probe, rx, "after", 30)?;
             Ok(())

@@ -50,7 +50,8 @@ export async function subscribes(): Promise<void> {
   const options: SubscribeOptions<number> = { onItem: (n) => console.log(n + 1) };
   await api.subscribe("sums.running", [0], options);
   const names: readonly ("downloads.progress" | "clock.ticks" | "logs.tail" | "sums.running")[] = api.subscriptions;
-  console.log(names);
+  const open: number = api.subscriptionCount();
+  console.log(names, open);
 
   // @ts-expect-error: a misspelled subscription does not compile
   await api.subscribe("downloads.progres", { id: "d1" });

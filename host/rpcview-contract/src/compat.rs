@@ -1055,9 +1055,7 @@ mod tests {
     rule!(
         optional_field_added_to_subscription_item_is_compatible,
         sub_of_n(json!({"type": "object", "properties": {"a": S()}, "required": ["a"]})),
-        sub_of_n(
-            json!({"type": "object", "properties": {"a": S(), "b": S()}, "required": ["a"]})
-        ),
+        sub_of_n(json!({"type": "object", "properties": {"a": S(), "b": S()}, "required": ["a"]})),
         false,
         "subscription 's' item at /b: optional field added"
     );
@@ -1087,6 +1085,12 @@ mod tests {
             says(&subscription, &method),
             ["BREAKING: subscription 's' became a method"]
         );
+    }
+
+    #[test]
+    fn identical_subscriptions_have_no_changes() {
+        let doc = subs(json!([p("a", true, S())]), json!({"type": "integer"}));
+        assert_eq!(compare(&doc, &doc), []);
     }
 
     rule!(

@@ -45,7 +45,9 @@ pub enum TsError {
     Collision(String),
     /// A method and a subscription (or two of either) share one name, so one place in the
     /// typed client.
-    #[error("'{0}' names two methods or subscriptions; the typed client cannot hold both; rename one")]
+    #[error(
+        "'{0}' names two methods or subscriptions; the typed client cannot hold both; rename one"
+    )]
     Duplicate(String),
 }
 
@@ -109,7 +111,11 @@ fn api_d_ts(model: &Model<'_>) -> String {
         member(
             &mut subscriptions,
             s.description,
-            &format!("{key}: {{ params: {}; item: {} }};", s.params.union(), s.item),
+            &format!(
+                "{key}: {{ params: {}; item: {} }};",
+                s.params.union(),
+                s.item
+            ),
         );
         member(
             &mut subscribe_args,
@@ -878,5 +884,162 @@ mod tests {
         }
         let ok = json!({"methods": [{"name": "notes.on", "params": [], "result": {"name": "r", "schema": true}}]});
         assert!(super::generate(&ok).is_ok());
+    }
+
+    /// A document with a method, a subscription with params and one without.
+    fn with_subscriptions() -> serde_json::Value {
+        json!({
+            "methods": [{"name": "downloads.start", "paramStructure": "by-name",
+                "params": [{"name": "url", "required": true, "schema": {"type": "string"}}],
+                "result": {"name": "result", "schema": {"type": "string"}}}],
+            "x-subscriptions": [
+                {"name": "downloads.progress", "description": "How far a download got.",
+                    "paramStructure": "either",
+                    "params": [{"name": "id", "required": true, "schema": {"type": "string"}}],
+                    "item": {"name": "item", "schema": {"$ref": "#/components/schemas/Progress"}},
+                    "errors": [{"code": -32602, "message": "no such download"}]},
+                {"name": "clock.ticks", "paramStructure": "by-name", "params": [],
+                    "item": {"name": "item", "schema": {"type": "integer"}}},
+                {"name": "logs.tail", "paramStructure": "by-position",
+                    "params": [{"name": "level", "schema": {"type": "string"}}],
+                    "item": {"name": "item", "schema": {"type": "string"}}}
+            ],
+            "components": {"schemas": {"Progress": {"type": "object",
+                "properties": {"done": {"type": "integer"}}, "required": ["done"]}}}
+        })
+    }
+
+    fn files(doc: &serde_json::Value) -> [String; 3] {
+        let out = super::generate(doc).unwrap();
+        let names: Vec<_> = out.files.iter().map(|f| f.0).collect();
+        assert_eq!(names, ["api.d.ts", "client.js", "client.d.ts"]);
+        let texts: Vec<String> = out.files.into_iter().map(|f| f.1).collect();
+        texts.try_into().unwrap()
+    }
+
+    #[track_caller]
+    fn has(text: &str, line: &str) {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+
+    #[test]
+    fn subscriptions_are_typed_in_api_d_ts() {
+        let [api, _, _] = files(&with_subscriptions());
+        has(&api, "export interface Subscriptions {\n  /** How far a download got. */\n  \"downloads.progress\": { params: { id: string } | [id: string]; item: Progress };\n");
+        has(
+            &api,
+            "  \"clock.ticks\": { params: [] | Record<string, never>; item: number };\n",
+        );
+        has(
+            &api,
+            "  \"logs.tail\": { params: [level?: string]; item: string };\n",
+        );
+        // Params are optional exactly when `invoke`'s would be.
+        has(&api, "  \"downloads.progress\": [params: { id: string } | [id: string], options?: SubscribeOptions<Progress>];\n");
+        has(&api, "  \"clock.ticks\": [params?: [] | Record<string, never>, options?: SubscribeOptions<number>];\n");
+        has(
+            &api,
+            "  \"logs.tail\": [params?: [level?: string], options?: SubscribeOptions<string>];\n",
+        );
+        has(&api, "  subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S][\"item\"]>>;\n");
+        has(
+            &api,
+            "  readonly subscriptions: readonly (keyof Subscriptions)[];\n",
+        );
+        has(&api, "  subscriptionCount(): number;\n");
+        has(&api, "export interface Subscription<T> {\n");
+        has(&api, "  [Symbol.asyncIterator](): AsyncIterator<T>;\n");
+        has(&api, "  onError?: (error: RpcError) => void;\n");
+        // Subscriptions are not methods.
+        assert!(
+            !api.contains("invoke(method: \"downloads.progress\""),
+            "{api}"
+        );
+    }
+
+    #[test]
+    fn subscriptions_are_in_the_client_beside_methods() {
+        let [_, js, d_ts] = files(&with_subscriptions());
+        has(&js, "    downloads: Object.freeze({\n      progress: sub(\"downloads.progress\"),\n      start: call(\"downloads.start\"),\n    }),\n");
+        has(&js, "      ticks: sub0(\"clock.ticks\"),\n");
+        has(&js, "      tail: sub(\"logs.tail\"),\n");
+        has(&d_ts, "    /** How far a download got. */\n    progress(params: Subscriptions[\"downloads.progress\"][\"params\"], options?: SubscribeOptions<Subscriptions[\"downloads.progress\"][\"item\"]>): Promise<Subscription<Subscriptions[\"downloads.progress\"][\"item\"]>>;\n");
+        has(&d_ts, "    ticks(options?: SubscribeOptions<Subscriptions[\"clock.ticks\"][\"item\"]>): Promise<Subscription<Subscriptions[\"clock.ticks\"][\"item\"]>>;\n");
+        has(
+            &d_ts,
+            "    tail(params?: Subscriptions[\"logs.tail\"][\"params\"], options?: ",
+        );
+    }
+
+    #[test]
+    fn event_listeners_get_the_relay_metadata() {
+        let [api, _, _] = files(&with_subscriptions());
+        has(&api, "export interface EventMeta {\n");
+        has(&api, "  readonly from?: string;\n");
+        for f in ["on", "once"] {
+            has(&api, &format!("  {f}<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;\n"));
+        }
+    }
+
+    #[test]
+    fn missing_subscriptions_are_none() {
+        let doc = json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": true}}]});
+        let [api, js, _] = files(&doc);
+        has(&api, "export interface Subscriptions {\n}\n");
+        has(&api, "export interface SubscribeArgs {\n}\n");
+        assert!(!js.contains(": sub"), "{js}");
+    }
+
+    #[test]
+    fn subscription_names_the_client_cannot_hold_are_refused() {
+        let method = |name: &str| json!({"name": name, "params": [], "result": {"name": "r", "schema": true}});
+        let sub = |name: &str| json!({"name": name, "params": [], "item": {"name": "item", "schema": true}});
+        let refused = |methods: serde_json::Value, subs: serde_json::Value| {
+            super::generate(&json!({"methods": methods, "x-subscriptions": subs})).unwrap_err()
+        };
+        use super::TsError::{Collision, Duplicate, Reserved};
+        assert_eq!(
+            refused(json!([method("a.b")]), json!([sub("a")])),
+            Collision("a".into())
+        );
+        assert_eq!(
+            refused(json!([method("a")]), json!([sub("a.b")])),
+            Collision("a".into())
+        );
+        assert_eq!(
+            refused(json!([method("a.b")]), json!([sub("a.b")])),
+            Duplicate("a.b".into())
+        );
+        assert_eq!(
+            refused(json!([]), json!([sub("a"), sub("a")])),
+            Duplicate("a".into())
+        );
+        for name in ["on", "once", "a.__proto__"] {
+            assert_eq!(
+                refused(json!([]), json!([sub(name)])),
+                Reserved(name.into())
+            );
+        }
+    }
+
+    #[test]
+    fn a_subscription_needs_a_name_params_and_an_item() {
+        let bad = [
+            json!({"params": [], "item": {"name": "item", "schema": true}}),
+            json!({"name": "s", "item": {"name": "item", "schema": true}}),
+            json!({"name": "s", "params": []}),
+        ];
+        for s in bad {
+            let doc = json!({"methods": [], "x-subscriptions": [s]});
+            assert!(
+                matches!(super::generate(&doc), Err(super::TsError::Document(_))),
+                "{doc}"
+            );
+        }
+        let doc = json!({"methods": [], "x-subscriptions": {}});
+        assert!(matches!(
+            super::generate(&doc),
+            Err(super::TsError::Document(_))
+        ));
     }
 }

@@ -13,8 +13,7 @@ use rpcview_contract::{files, typescript};
 fn subscriptions_fixture_is_fresh() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/ts/subscriptions");
     let path = dir.join("openrpc.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let generated = typescript::generate(&doc).unwrap();
     if std::env::var("RPCVIEW_SCHEMA").is_ok_and(|v| v == "write") {

@@ -1,8 +1,11 @@
 //! The rpcview notes demo: a small notes app whose notes are Markdown files in a folder, built
 //! on rpcview's public API like any app.
 //!
-//! It shows every pattern: `notes.*` methods (invoke), `app.log` (notify), and the
-//! `notes.changed` event pushed whenever a file in the folder changes, whoever changed it.
+//! It shows every pattern: `notes.*` methods (invoke), `app.log` (notify), the
+//! `notes.changed` event pushed to every window whenever a file in the folder changes,
+//! whoever changed it, `notes.export` (a subscription streaming its progress, cancellable),
+//! `app.new_window` (the page asks, Rust opens another window), and `notes.synced` (relayed
+//! from a second window to the first with `rpcview.relay`).
 //! Its page is the repository's `web/` folder, embedded; its contract is `schema/`, exported
 //! by this crate's test `schema_is_fresh`.
 
@@ -14,7 +17,12 @@ pub use store::{
 };
 pub use watch::watch;
 
-use rpcview::{embed, Api, Assets, Ctx, RpcError, State};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rpcview::{embed, Allow, Api, Assets, Ctx, RpcError, Sink, State, Window};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 embed!(Web, "../../../web");
@@ -45,16 +53,157 @@ pub fn api(store: Store) -> Api {
         .error(store::NOT_FOUND, "no note has that id")
         .example("a note", json!({ "id": "groceries" }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
         .method("notes.save", notes_save)
-        .doc("Creates a note (leave `id` out) or replaces one; returns it as stored.")
+        .runs_to_completion()
+        .doc("Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile.")
         .error(store::STORAGE, "the note could not be written")
         .example("a new note", json!({ "title": "Groceries", "body": "milk" }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
         .method("notes.delete", notes_delete)
         .doc("Deletes a note; deleting a missing note is not an error.")
         .error(store::STORAGE, "the note could not be removed")
+        .subscription("notes.export", notes_export)
+        .doc("Exports every note into one Markdown file, streaming progress after each note; the last item names the file. Unsubscribing cancels the export and leaves no file.")
+        .method("app.new_window", app_new_window)
+        .doc("Opens another window on the notes; returns its label. Windows it opens may not open more.")
         .notification("app.log", app_log)
         .doc("A log line from the page, printed by the host.")
         .event::<NotesChanged>("notes.changed")
         .doc("A note file changed: saved or removed, by this app or from outside.")
+        .event::<Synced>("notes.synced")
+        .doc("A window other than the first refreshed its list after a push; relayed to the first window with rpcview.relay.")
+        .relay()
+}
+
+/// What windows opened with `app.new_window` may use: everything but opening more windows.
+pub fn secondary_allow() -> Allow {
+    Allow::only(["notes.*", "app.log", "rpc.discover", "rpcview.relay"])
+}
+
+/// What the first window may use: everything (its page relays nothing, but may receive
+/// `notes.synced`).
+pub fn main_allow() -> Allow {
+    Allow::all()
+}
+
+/// How far an export is.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ExportProgress {
+    /// Notes written so far.
+    pub done: u32,
+    /// Notes to write.
+    pub total: u32,
+    /// The note just written (empty in the last item).
+    pub note: String,
+    /// In the last item only: the file the notes were exported to.
+    pub file: Option<String>,
+}
+
+/// How to export.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportNotes {
+    /// Milliseconds to wait after each note, as a slow disk or network would (so that a
+    /// person sees the progress, and can cancel). Default 150.
+    #[serde(default = "default_pace")]
+    #[schemars(range(max = 2000))]
+    pub pace_ms: u32,
+}
+
+fn default_pace() -> u32 {
+    150
+}
+
+/// A second window's list caught up with a push.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Synced {
+    /// The note the push was about.
+    pub id: String,
+    /// How many notes that window lists now.
+    pub notes: u32,
+}
+
+/// Exports every note into `exports/notes-<ms>.md` in the notes folder, one progress item
+/// per note. The file is written as `.partial` and renamed at the end; if the page
+/// unsubscribes (or closes) first, the task is dropped and the partial file removed.
+async fn notes_export(
+    store: State<Store>,
+    _: Ctx,
+    p: ExportNotes,
+    sink: Sink<ExportProgress>,
+) -> Result<(), RpcError> {
+    /// Removes the partial export unless it was completed.
+    struct Partial(PathBuf);
+    impl Drop for Partial {
+        fn drop(&mut self) {
+            if self.0.exists() {
+                let _ = std::fs::remove_file(&self.0);
+                tracing::info!("export cancelled; removed {}", self.0.display());
+            }
+        }
+    }
+    let io = |e: std::io::Error| RpcError::new(store::STORAGE, format!("export: {e}"));
+    let notes = store.list()?;
+    let total = u32::try_from(notes.len()).unwrap_or(u32::MAX);
+    let dir = store.dir().join("exports");
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let file = dir.join(format!("notes-{stamp}.md"));
+    let partial = Partial(file.with_extension("md.partial"));
+    let mut text = String::new();
+    for (i, summary) in notes.iter().enumerate() {
+        let note = store.get(&summary.id)?;
+        text.push_str(&format!(
+            "# {}
+
+{}
+
+",
+            note.title, note.body
+        ));
+        std::fs::write(&partial.0, &text).map_err(io)?;
+        let done = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        sink.send(&ExportProgress {
+            done,
+            total,
+            note: note.id,
+            file: None,
+        })
+        .await?;
+        rpcview::tokio::time::sleep(Duration::from_millis(p.pace_ms.into())).await;
+    }
+    std::fs::write(&partial.0, &text).map_err(io)?;
+    std::fs::rename(&partial.0, &file).map_err(io)?;
+    sink.send(&ExportProgress {
+        done: total,
+        total,
+        note: String::new(),
+        file: Some(file.display().to_string()),
+    })
+    .await?;
+    Ok(())
+}
+
+/// Opens another window on the notes page; its pages may not open more windows.
+async fn app_new_window(ctx: Ctx, _: ()) -> Result<String, RpcError> {
+    let app = ctx
+        .app()
+        .ok_or_else(|| RpcError::internal("app.new_window needs a running app"))?;
+    let taken: Vec<String> = app.windows().into_iter().map(|w| w.label).collect();
+    let label = (2..)
+        .map(|n| format!("notes-{n}"))
+        .find(|l| !taken.contains(l))
+        .expect("some label is free");
+    let window = Window::new(&label)
+        .title(&format!("rpcview notes ({label})"))
+        .url(&format!("app://localhost/index.html?window={label}"))
+        .size(760.0, 560.0)
+        .allow(secondary_allow());
+    app.open(window)
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+    Ok(label)
 }
 
 /// Every note, most recently changed first.

@@ -36,11 +36,14 @@ export interface RpcErrorConstructor {
 
 /** Options of every `subscribe`. */
 export interface SubscribeOptions<T> {
-  /** Called with each item. Without it, read the items with `for await` over the subscription. */
+  /**
+   * Called with each item, from the moment the host accepts (possibly before `subscribe`'s
+   * promise settles). Without it, read the items with `for await` over the subscription.
+   */
   onItem?: (item: T) => void;
-  /** Called once when the host ends the stream. */
+  /** Called once when the stream ends without an error. */
   onEnd?: () => void;
-  /** Called once when the stream fails. */
+  /** Called once when the stream ends with an error. */
   onError?: (error: RpcError) => void;
   /** Unsubscribes when this signal aborts. */
   signal?: AbortSignal;
@@ -52,7 +55,10 @@ export interface Subscription<T> {
   readonly id: string;
   /** Ends it: the host stops sending items. */
   unsubscribe(): Promise<void>;
-  /** Its items, in order, until it ends. */
+  /**
+   * Its items, in order, when subscribed without `onItem`: the loop ends with the stream, or
+   * throws its error; leaving the loop early unsubscribes.
+   */
   [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 
@@ -95,7 +101,10 @@ export interface Api {
 __API__
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
-  /** Opens a subscription; resolves once the host has accepted it. */
+  /**
+   * Opens a subscription; resolves with it once the host has accepted it. Items go to
+   * `onItem` if given, else to `for await` over the subscription.
+   */
   subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S]["item"]>>;
   /**
    * Listens for an event, pushed by the host or relayed by another window (`meta.from`);
@@ -108,6 +117,8 @@ __API__
   listenerCount(event?: keyof Events): number;
   /** Calls sent and not yet settled. */
   pendingCount(): number;
+  /** Subscriptions the host accepted and that have not ended. */
+  subscriptionCount(): number;
   /** The class of every rejection. */
   readonly RpcError: RpcErrorConstructor;
   /** Methods this window may invoke. */

@@ -6,8 +6,8 @@ use std::sync::mpsc;
 
 use tao::event_loop::EventLoopProxy;
 
-use super::Window;
 use super::AppError;
+use super::Window;
 use crate::rpc::{Ctx, Emitter, Router, Stats, WindowInfo};
 
 /// Requests to the UI thread.
@@ -21,7 +21,10 @@ pub(crate) enum UserEvent {
         text: String,
     },
     /// An event for these windows (resolved and filtered by the emitter).
-    Push { windows: Vec<String>, text: String },
+    Push {
+        windows: Vec<String>,
+        text: String,
+    },
     Eval {
         window: String,
         js: String,
@@ -104,7 +107,13 @@ impl AppHandle {
 
     /// Puts `window` in the app's list of windows, unless its label is taken.
     pub(crate) fn reserve(&self, window: &Window) -> Result<(), AppError> {
-        let mut windows = self.router.inner.shared.windows.write().expect("windows lock");
+        let mut windows = self
+            .router
+            .inner
+            .shared
+            .windows
+            .write()
+            .expect("windows lock");
         if windows.open.contains_key(&window.label) {
             return Err(AppError::DuplicateWindow(window.label.clone()));
         }
@@ -121,7 +130,13 @@ impl AppHandle {
 
     /// Takes `label` out of the app's list of windows.
     pub(crate) fn forget(&self, label: &str) {
-        let mut windows = self.router.inner.shared.windows.write().expect("windows lock");
+        let mut windows = self
+            .router
+            .inner
+            .shared
+            .windows
+            .write()
+            .expect("windows lock");
         windows.open.remove(label);
     }
 
@@ -135,8 +150,18 @@ impl AppHandle {
     /// # }
     /// ```
     pub fn windows(&self) -> Vec<WindowInfo> {
-        let windows = self.router.inner.shared.windows.read().expect("windows lock");
-        windows.open.values().map(|(info, _)| info.clone()).collect()
+        let windows = self
+            .router
+            .inner
+            .shared
+            .windows
+            .read()
+            .expect("windows lock");
+        windows
+            .open
+            .values()
+            .map(|(info, _)| info.clone())
+            .collect()
     }
 
     /// Pushes events to pages.

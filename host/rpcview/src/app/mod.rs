@@ -269,11 +269,9 @@ impl App {
             router: router.clone(),
         };
         let proxy = handle.proxy.clone();
-        router
-            .emitter()
-            .set_sink(Arc::new(move |windows, text| {
-                let _ = proxy.send_event(UserEvent::Push { windows, text });
-            }));
+        router.emitter().set_sink(Arc::new(move |windows, text| {
+            let _ = proxy.send_event(UserEvent::Push { windows, text });
+        }));
         let signals = on_signals(&handle);
         let host = Host {
             router: router.clone(),

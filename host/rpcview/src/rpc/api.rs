@@ -388,7 +388,9 @@ impl Api {
             Some(Last::Entry(i)) if self.entries[i].kind != Kind::Subscription => {
                 self.entries[i].detached = true
             }
-            _ => self.errors.push(BuildError::Misplaced("runs_to_completion")),
+            _ => self
+                .errors
+                .push(BuildError::Misplaced("runs_to_completion")),
         }
         self
     }

@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::ctx::Ctx;
 use super::error::RpcError;
 use super::handler::{BlockingHandler, BoxFuture, Handler, SubscriptionHandler};
-use super::subscribe::{LiveSub, Sink};
 use super::schema::ParamShape;
 use super::stats::InFlight;
+use super::subscribe::{LiveSub, Sink};
 use super::validate::{Validator, Violation};
 
 /// A typed handler behind JSON in, JSON out.

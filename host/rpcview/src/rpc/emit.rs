@@ -36,7 +36,9 @@ pub enum EmitError {
     NoSuchWindow(String),
     /// The target window's allowlist does not accept the event (relays only: a push to
     /// [`Target::All`] just skips such windows).
-    #[error("window '{window}' may not receive event '{event}'; add it to that window's Window::allow")]
+    #[error(
+        "window '{window}' may not receive event '{event}'; add it to that window's Window::allow"
+    )]
     NotAllowed {
         /// The window.
         window: String,
@@ -126,7 +128,12 @@ impl Emitter {
         self.send(&Target::Window(to.into()), event, text, true)
     }
 
-    fn check(&self, event: &str, value: &serde_json::Value, validate: bool) -> Result<(), EmitError> {
+    fn check(
+        &self,
+        event: &str,
+        value: &serde_json::Value,
+        validate: bool,
+    ) -> Result<(), EmitError> {
         let check = self
             .shared
             .events
@@ -146,7 +153,13 @@ impl Emitter {
 
     /// Resolves `target` to open windows that accept `event`, and hands `text` to the sink.
     /// `strict`: a named window that does not accept the event is an error, not skipped.
-    fn send(&self, target: &Target, event: &str, text: String, strict: bool) -> Result<(), EmitError> {
+    fn send(
+        &self,
+        target: &Target,
+        event: &str,
+        text: String,
+        strict: bool,
+    ) -> Result<(), EmitError> {
         let Some(sink) = self.shared.push.read().expect("push sink lock").clone() else {
             tracing::debug!(event, "no app is running; event dropped");
             return Ok(());

@@ -12,10 +12,10 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::call::Run;
 use super::ctx::{CallSite, Ctx};
 use super::error::{self, RpcError};
 use super::router::{Router, DISCOVER};
-use super::call::Run;
 use super::shared::{CallKey, Tasks, TypeMap};
 use super::subscribe::{LiveSub, Outbox, Subscriptions, ACK, UNSUBSCRIBE};
 use super::Allow;
@@ -515,7 +515,11 @@ impl Endpoint {
         Ok((reply, start))
     }
 
-    fn unsubscribe(&self, scope: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+    fn unsubscribe(
+        &self,
+        scope: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let id = subscription_of(params, UNSUBSCRIBE)?;
         let closed = self.subs.get(scope, &id).is_some_and(|s| s.close());
         tracing::debug!(window = %self.site.window, id, closed, "unsubscribed");

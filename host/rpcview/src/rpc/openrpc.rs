@@ -52,7 +52,9 @@ pub fn document(router: &Router, allow: &Allow) -> Value {
         }
         let mut m = method(name, info, router, &output);
         if info.kind == Kind::Subscription {
-            if let Some(Value::Object(mut item)) = m.as_object_mut().and_then(|m| m.remove("result")) {
+            if let Some(Value::Object(mut item)) =
+                m.as_object_mut().and_then(|m| m.remove("result"))
+            {
                 item.insert("name".into(), "item".into());
                 m["item"] = Value::Object(item);
             }

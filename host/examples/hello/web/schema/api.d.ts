@@ -30,6 +30,40 @@ export interface RpcErrorConstructor {
   readonly prototype: RpcError;
 }
 
+/** Options of every `subscribe`. */
+export interface SubscribeOptions<T> {
+  /**
+   * Called with each item, from the moment the host accepts (possibly before `subscribe`'s
+   * promise settles). Without it, read the items with `for await` over the subscription.
+   */
+  onItem?: (item: T) => void;
+  /** Called once when the stream ends without an error. */
+  onEnd?: () => void;
+  /** Called once when the stream ends with an error. */
+  onError?: (error: RpcError) => void;
+  /** Unsubscribes when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** An open subscription: its items go to `onItem`, or to a `for await` loop over it. */
+export interface Subscription<T> {
+  /** Its id, given by the host. */
+  readonly id: string;
+  /** Ends it: the host stops sending items. */
+  unsubscribe(): Promise<void>;
+  /**
+   * Its items, in order, when subscribed without `onItem`: the loop ends with the stream, or
+   * throws its error; leaving the loop early unsubscribes.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}
+
+/** What comes with every event besides its payload. */
+export interface EventMeta {
+  /** The label of the window that relayed the event; absent when the host pushed it. */
+  readonly from?: string;
+}
+
 /** Params and result of every method, by name. */
 export interface Methods {
   /** Greets someone by name. */
@@ -42,13 +76,24 @@ export interface Notifications {
   "hello.log": { params: { message: string } | [message: string] };
 }
 
-/** The payload of every event the host pushes, by name. */
+/** Params and item type of every subscription, by name. */
+export interface Subscriptions {
+}
+
+/**
+ * What `subscribe` takes after a subscription's name: its params (optional when every param
+ * is, as in `invoke`), then options.
+ */
+export interface SubscribeArgs {
+}
+
+/** The payload of every event, by name. */
 export interface Events {
   /** Someone was greeted, in any window. */
   "hello.greeted": Greeting;
 }
 
-/** `window.api`, typed exactly: a method or event not listed here does not compile. */
+/** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
   /** Greets someone by name. */
   invoke(method: "hello.greet", params: { name: string } | [name: string], options?: InvokeOptions): Promise<Greeting>;
@@ -56,20 +101,32 @@ export interface Api {
   notify(method: "hello.log", params: { message: string } | [message: string]): void;
   /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
   invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
-  /** Listens for a host event; returns the function that removes the listener. */
-  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * Opens a subscription; resolves with it once the host has accepted it. Items go to
+   * `onItem` if given, else to `for await` over the subscription.
+   */
+  subscribe<S extends keyof Subscriptions>(name: S, ...args: SubscribeArgs[S]): Promise<Subscription<Subscriptions[S]["item"]>>;
+  /**
+   * Listens for an event, pushed by the host or relayed by another window (`meta.from`);
+   * returns the function that removes the listener.
+   */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Like `on`, for the next event only. */
-  once<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  once<E extends keyof Events>(event: E, listener: (payload: Events[E], meta: EventMeta) => void): () => void;
   /** Listeners registered for `event`, or for all events. */
   listenerCount(event?: keyof Events): number;
   /** Calls sent and not yet settled. */
   pendingCount(): number;
+  /** Subscriptions the host accepted and that have not ended. */
+  subscriptionCount(): number;
   /** The class of every rejection. */
   readonly RpcError: RpcErrorConstructor;
   /** Methods this window may invoke. */
   readonly methods: readonly string[];
   /** Notifications this window may send. */
   readonly notifications: readonly string[];
+  /** Subscriptions this window may open. */
+  readonly subscriptions: readonly (keyof Subscriptions)[];
   /** Events this window may listen to. */
   readonly events: readonly string[];
 }

@@ -3,27 +3,34 @@
 // @ts-check
 
 /**
- * A client over `api`: every method and notification as a function, grouped by the dots
- * in its name.
+ * A client over `api`: every method, notification and subscription as a function, grouped
+ * by the dots in its name.
  * @param {import('./api').Api} [api] default: `window.api`
  * @returns {import('./client').Client}
  */
 export function createClient(api = /** @type {any} */ (globalThis).api) {
+  // Untyped inside (client.d.ts types every function), so that it checks whatever the API has:
+  // `notify` is not even declared when there are no notifications.
+  const raw = /** @type {any} */ (api);
   /** @param {string} m */
-  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => api.invoke(/** @type {any} */ (m), params, options);
+  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.invoke(m, params, options);
   /** @param {string} m */
-  const call0 = (m) => (/** @type {any} */ options) => api.invoke(/** @type {any} */ (m), undefined, options);
+  const call0 = (m) => (/** @type {any} */ options) => raw.invoke(m, undefined, options);
   /** @param {string} m */
-  const send = (m) => (/** @type {any} */ params) => api.notify(/** @type {any} */ (m), params);
+  const send = (m) => (/** @type {any} */ params) => raw.notify(m, params);
   /** @param {string} m */
-  const send0 = (m) => () => api.notify(/** @type {any} */ (m), undefined);
+  const send0 = (m) => () => raw.notify(m, undefined);
+  /** @param {string} m */
+  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.subscribe(m, params, options);
+  /** @param {string} m */
+  const sub0 = (m) => (/** @type {any} */ options) => raw.subscribe(m, undefined, options);
   return /** @type {any} */ (Object.freeze({
     hello: Object.freeze({
       greet: call("hello.greet"),
       log: send("hello.log"),
     }),
-    on: (/** @type {any} */ event, /** @type {any} */ listener) => api.on(event, listener),
-    once: (/** @type {any} */ event, /** @type {any} */ listener) => api.once(event, listener),
+    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw.on(event, listener),
+    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw.once(event, listener),
   }));
 }
 
