@@ -6,7 +6,7 @@ HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a)
 SCREENSHOT ?= target/rpcview-tour.png
 TSC := $(CURDIR)/tests/ts/node_modules/.bin/tsc
 
-.PHONY: deps build demo tour test lint schema-check package-check
+.PHONY: deps build demo tour test lint schema-check package-check fuzz
 
 deps:
 	@bash .ci/deps
@@ -52,3 +52,9 @@ package-check: deps
 test: lint schema-check package-check
 	node --test preload/test/
 	$(HEADLESS) cargo test --workspace
+
+# The long fuzz run (10 million executions by default; RPCVIEW_FUZZ_EXECS, RPCVIEW_FUZZ_SEED):
+# framing, the bridge check, dispatch and validation on arbitrary and mutated bytes. A short
+# run is part of `make test`.
+fuzz: deps
+	RPCVIEW_FUZZ_EXECS=$${RPCVIEW_FUZZ_EXECS:-10000000} cargo test --release -p rpcview --lib fuzz::long -- --ignored --nocapture

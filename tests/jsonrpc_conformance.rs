@@ -557,6 +557,62 @@ fn oversized_messages_and_batches_are_refused_with_the_limit() {
 }
 
 #[test]
+fn deep_nesting_long_names_and_lone_surrogate_ids_are_refused_by_limit() {
+    let router = Api::new().method("sum", sum).build().unwrap();
+    let ep = Endpoint::new(&router, CallSite::default(), Allow::all());
+    let rt = rt();
+    let deep = format!(
+        r#"{{"jsonrpc":"2.0","method":"sum","params":{}{},"id":9}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let reply = rt.block_on(ep.handle(&deep)).unwrap();
+    assert!(
+        reply.contains(r#""code":-32007"#)
+            && reply.contains(r#""unit":"levels of nesting""#)
+            && reply.ends_with(r#""id":9}"#),
+        "{reply}"
+    );
+    let name = "x".repeat(1 << 20);
+    let long = format!(r#"{{"jsonrpc":"2.0","method":"{name}","id":1}}"#);
+    let reply = rt.block_on(ep.handle(&long)).unwrap();
+    assert!(
+        reply.contains(r#""code":-32600"#) && reply.contains("max_method_len"),
+        "{reply}"
+    );
+    assert!(
+        reply.len() < 512,
+        "the name is not echoed whole: {} bytes",
+        reply.len()
+    );
+    let surrogate = rt
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":"\ud800"}"#))
+        .unwrap();
+    assert_eq!(
+        surrogate,
+        r#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":"id must be a string, a number or null"},"id":null}"#,
+        "a lone surrogate is not echoed"
+    );
+    let huge = rt
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":1e999}"#))
+        .unwrap();
+    assert!(
+        huge.ends_with(r#""id":null}"#),
+        "a number no double holds is not echoed: {huge}"
+    );
+    let paired = rt
+        .block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":"\ud83d\ude00"}"#))
+        .unwrap();
+    assert!(paired.ends_with(r#""id":"\ud83d\ude00"}"#), "{paired}");
+    assert_eq!(
+        rt.block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"sum","params":[1],"id":1}"#))
+            .unwrap(),
+        r#"{"jsonrpc":"2.0","result":1,"id":1}"#,
+        "and the host keeps serving"
+    );
+}
+
+#[test]
 fn duplicate_and_reserved_names_fail_at_build() {
     let dup = Api::new().method("sum", sum).method("sum", sum).build();
     assert_eq!(

@@ -26,7 +26,13 @@ class FakeMouseEvent extends Event {
  * (`top` or not), for a window whose origin is `windowOrigin`. Returns what it posted to the
  * host (parsed stamps) and its delivery function.
  */
-function startWorld(document, { origin = 'app://localhost', top = true, windowOrigin = 'app://localhost', posted = [] } = {}) {
+/** Reads the world script's stamp: `origin \n top \n href \n size \n detail`. */
+function parseStamp(text) {
+  const [origin, top, href, size, ...rest] = text.split('\n');
+  return { origin, top: top === '1', href, size: Number(size), detail: rest.join('\n') };
+}
+
+function startWorld(document, { origin = 'app://localhost', top = true, windowOrigin = 'app://localhost', posted = [], maxChars = 1 << 30 } = {}) {
   const ctx = vm.createContext({
     document,
     Node: EventTarget,
@@ -34,12 +40,13 @@ function startWorld(document, { origin = 'app://localhost', top = true, windowOr
     CustomEvent,
     self: { origin },
     location: { href: `${origin}/index.html` },
-    webkit: { messageHandlers: { bridge: { postMessage: (text) => posted.push(JSON.parse(text)) } } },
+    webkit: { messageHandlers: { bridge: { postMessage: (text) => posted.push(parseStamp(text)) } } },
     addEventListener: (...args) => document.addEventListener(...args),
   });
   vm.runInContext(`globalThis.window = globalThis; globalThis.top = ${top ? 'globalThis' : '{}'};`, ctx);
-  vm.runInContext(`${worldSource.trim()}(${JSON.stringify({ handler: 'bridge', origin: windowOrigin, bridge: BRIDGE })});`, ctx);
-  return { posted, deliver: (text) => ctx.__rpcview_deliver(text) };
+  const run = () => vm.runInContext(`${worldSource.trim()}(${JSON.stringify({ handler: 'bridge', origins: [windowOrigin], maxChars, bridge: BRIDGE })});`, ctx);
+  run();
+  return { posted, deliver: (text) => ctx.__rpcview_deliver(text), rerun: run };
 }
 
 /**
@@ -71,7 +78,7 @@ function boot({ origin = 'app://localhost', top = true, methods = ['math.add', '
     reportError: (e) => reported.push(e),
   });
   vm.runInContext(top ? 'globalThis.top = globalThis' : 'globalThis.top = {}', ctx);
-  const config = { origin: 'app://localhost', bridge: BRIDGE, codes: CODES, maxMessageBytes: 4 << 20, methods, notifications, events, subscriptions };
+  const config = { pages: { 'app://localhost': { methods, notifications, events, subscriptions } }, bridge: BRIDGE, codes: CODES, maxMessageBytes: 4 << 20, maxDepth: 64 };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
   if (!worldFirst) world = startWorld(document, { origin, top, posted });
   const messages = () => sent.flatMap((s) => s.m);
@@ -338,9 +345,37 @@ test('the world script stamps each hand-off with its own frame, which a page can
   document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: port }));
   port.dispatchEvent(new CustomEvent(BRIDGE.out, { detail: '{"n":"x","m":[]}' }));
   assert.deepEqual(
-    world.posted.map((s) => [s.origin, s.top]),
-    [['https://evil.example', false]],
+    world.posted.map((s) => [s.origin, s.top, s.size, s.detail]),
+    [['https://evil.example', false, 16, '']],
+    'stamped and sized, but the payload of a frame the host refuses is not forwarded',
   );
+});
+
+test('the world script refuses oversized hand-offs itself, and a second run takes no port', () => {
+  const document = new EventTarget();
+  const world = startWorld(document, { maxChars: 10 });
+  const port = new EventTarget();
+  document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: port }));
+  port.dispatchEvent(new CustomEvent(BRIDGE.out, { detail: 'x'.repeat(11) }));
+  assert.deepEqual(world.posted.map((s) => [s.size, s.detail]), [[11, '']]);
+  // document.open() makes WebKit run the world script again: the page offers its own port
+  // as soon as the new run announces itself. The new run must take nothing.
+  let announced = 0;
+  const mine = new EventTarget();
+  let claimed = 0;
+  mine.addEventListener(BRIDGE.claimed, () => claimed++);
+  document.addEventListener(BRIDGE.world, () => {
+    announced++;
+    document.dispatchEvent(new FakeMouseEvent(BRIDGE.port, { relatedTarget: mine }));
+  });
+  world.rerun();
+  assert.equal(announced, 0, 'the second run returns before announcing itself');
+  assert.equal(claimed, 0);
+  const got = [];
+  port.addEventListener(BRIDGE.in, (e) => got.push(e.detail));
+  mine.addEventListener(BRIDGE.in, (e) => got.push(`stolen:${e.detail}`));
+  world.deliver('{"n":"*","m":[]}');
+  assert.deepEqual(got, ['{"n":"*","m":[]}'], 'replies still go to the first port only');
 });
 
 test('the world script takes the first port only, and delivers only to the top frame of the window origin', () => {
@@ -370,7 +405,7 @@ test('error codes come from the host config, not from the preload', async () => 
   const ctx = vm.createContext({ document, location: { origin: 'app://localhost' }, EventTarget, CustomEvent, MouseEvent: FakeMouseEvent, AbortSignal, setTimeout, clearTimeout, queueMicrotask });
   vm.runInContext('globalThis.top = globalThis', ctx);
   const codes = { ...CODES, METHOD_NOT_ALLOWED: -31999 };
-  const config = { origin: 'app://localhost', bridge: BRIDGE, codes, maxMessageBytes: 1 << 20, methods: [], notifications: [], events: [], subscriptions: [] };
+  const config = { pages: { 'app://localhost': { methods: [], notifications: [], events: [], subscriptions: [] } }, bridge: BRIDGE, codes, maxMessageBytes: 1 << 20, maxDepth: 64 };
   vm.runInContext(`${source.trim()}(${JSON.stringify(config)});`, ctx);
   await assert.rejects(ctx.api.invoke('nope'), (e) => e.code === -31999);
 });
@@ -488,4 +523,37 @@ test('a relayed event names its sender; the host own pushes do not', async () =>
   api.on('tick', (payload, meta) => seen.push([payload, meta.from]));
   reply([{ jsonrpc: '2.0', method: 'tick', params: 1 }, { jsonrpc: '2.0', method: 'tick', params: 2, from: 'main' }], '*');
   assert.deepEqual(seen, [[1, undefined], [2, 'main']]);
+});
+
+test('prototype hooks set after load see no caller params nor replies: toJSON, Symbol.species, getters', async () => {
+  const { ctx, messages, reply } = boot();
+  const seen = [];
+  ctx.seen = seen;
+  vm.runInContext(`
+    for (const proto of [Object.prototype, Array.prototype]) {
+      Object.defineProperty(proto, 'toJSON', { configurable: true, value: function () { seen.push(['toJSON', JSON.stringify(this)]); return { forged: true }; } });
+    }
+    class Spy extends Promise {
+      constructor(executor) {
+        super((resolve, reject) => executor((v) => { seen.push(['species', v]); resolve(v); }, reject));
+      }
+    }
+    Object.defineProperty(Promise, Symbol.species, { configurable: true, get: () => Spy });
+    for (const f of ['id', 'result', 'error', 'code', 'message', 'data', 'n', 'm', 'method', 'params', 'subscription', 'from', 'jsonrpc', 'end']) {
+      Object.defineProperty(Object.prototype, f, { configurable: true, get() { seen.push(['get', f]); return undefined; } });
+    }
+    Object.defineProperty(Number.prototype, Symbol.toPrimitive, { configurable: true, value() { seen.push(['toPrimitive']); return 0; } });
+    globalThis.results = [];
+    const p = api.invoke('math.add', { a: 1, b: [2, new Date(0), new Number(5)] });
+    p.then((r) => results.push(r.sum));
+    p.catch(() => {}).then(() => results.push('caught'));
+    p.finally(() => results.push('finally'));
+  `, ctx);
+  await tick();
+  const [call] = messages();
+  assert.deepEqual(call.params, { a: 1, b: [2, '1970-01-01T00:00:00.000Z', 5] }, 'params as the caller wrote them');
+  reply([{ jsonrpc: '2.0', id: call.id, result: { sum: 3 } }]);
+  await tick();
+  assert.deepEqual(Array.from(ctx.results).map(String).sort(), ['3', 'caught', 'finally']);
+  assert.deepEqual(seen, [], 'no hook saw anything');
 });

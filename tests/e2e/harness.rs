@@ -37,6 +37,13 @@ pub(crate) struct Probe {
     pub(crate) flood_finished: AtomicU64,
 }
 
+impl Probe {
+    /// How many checks the page has reported.
+    pub(crate) fn report_count(&self) -> usize {
+        self.reports.lock().unwrap().len()
+    }
+}
+
 /// One check the page made.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -312,6 +319,48 @@ pub(crate) fn window(label: &str, page: &str) -> Window {
 /// The same window, limited to `allow`.
 pub(crate) fn window_allowing(label: &str, page: &str, allow: Allow) -> Window {
     window(label, page).allow(allow)
+}
+
+/// Serves `tests/e2e/pages` over plain HTTP on 127.0.0.1 (a "remote" origin for the
+/// webview); returns the port. The server lives as long as the process.
+pub(crate) fn serve_pages_over_http() -> std::io::Result<u16> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let path = request
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .split(['?', '#'])
+                    .next()
+                    .unwrap_or("/")
+                    .trim_start_matches('/')
+                    .to_owned();
+                let body = (!path.contains(".."))
+                    .then(|| std::fs::read(pages().join(&path)).ok())
+                    .flatten();
+                let head = match (&body, path.rsplit('.').next()) {
+                    (None, _) => "404 Not Found\r\nContent-Type: text/plain".to_owned(),
+                    (Some(_), Some("js")) => "200 OK\r\nContent-Type: text/javascript".to_owned(),
+                    (Some(_), _) => "200 OK\r\nContent-Type: text/html; charset=utf-8".to_owned(),
+                };
+                let body = body.unwrap_or_default();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    Ok(port)
 }
 
 pub(crate) fn pages() -> PathBuf {

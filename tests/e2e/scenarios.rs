@@ -48,7 +48,97 @@ pub(crate) const ALL: &[Scenario] = &[
         "windows_open_at_run_time_know_their_callers_and_relay",
         windows,
     ),
+    ("document_open_cannot_take_over_the_bridge", takeover),
+    (
+        "hostile_pages_get_errors_and_the_host_keeps_serving",
+        hostile,
+    ),
+    (
+        "capabilities_grant_each_origin_exactly_its_api",
+        capabilities,
+    ),
 ];
+
+fn capabilities() -> Result<(), String> {
+    use rpcview::Capability;
+    let port = crate::harness::serve_pages_over_http().map_err(|e| e.to_string())?;
+    let remote = format!("http://127.0.0.1:{port}");
+    let caps = [
+        Capability::new("app-pages").windows(["main"]).allow([
+            "test.add",
+            "test.whoami",
+            "test.report",
+            "test.done",
+        ]),
+        Capability::new("remote-pages")
+            .windows(["main"])
+            .origins([remote.clone()])
+            .allow(["test.whoami", "test.report", "test.done"]),
+    ];
+    let w = rpcview::Window::new("main")
+        .url(&format!("app://localhost/capability.html?remote={remote}"));
+    run_with(
+        vec![w],
+        move |app| caps.into_iter().fold(app, rpcview::App::capability),
+        |h, probe, rx| {
+            await_phase(probe, rx, "app", 30)?;
+            await_phase(probe, rx, "remote", 30)?;
+            all_quiet(h)
+        },
+    )
+}
+
+fn takeover() -> Result<(), String> {
+    run(vec![window("main", "takeover.html")], |_, probe, rx| {
+        await_phase(probe, rx, "done", 60)?;
+        let victims = probe.victim_runs.load(Ordering::SeqCst);
+        ensure(victims == 0, || {
+            format!("a page-held port reached test.victim {victims} times")
+        })
+    })
+}
+
+fn hostile() -> Result<(), String> {
+    // No navigation allowed beyond the app's origin here.
+    let w = rpcview::Window::new("main").url("app://localhost/hostile.html");
+    run(vec![w], |h, probe, rx| {
+        await_phase(probe, rx, "flood", 180)?;
+        let (refused, before) = (h.stats().refused(), rss_mib());
+        let mut peak = before;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            peak = peak.max(rss_mib());
+            match rx.recv_timeout(std::time::Duration::from_millis(10)) {
+                Ok(d) if d.phase == "flooded" => {
+                    wait_until(|| probe_reports(probe) >= d.checks, 5);
+                    break;
+                }
+                _ if std::time::Instant::now() > deadline => {
+                    return Err("the page did not finish phase 'flooded'".into())
+                }
+                _ => {}
+            }
+        }
+        println!("a refused frame's 200 MB message: host RSS {before:.0} MiB before, {peak:.0} MiB at most while it was sent");
+        ensure(h.stats().refused() > refused, || {
+            "the frame's message was not refused".into()
+        })?;
+        ensure(peak - before < 100.0, || {
+            format!(
+                "the host's RSS grew by {:.0} MiB for a message it refuses",
+                peak - before
+            )
+        })?;
+        ensure(probe.victim_runs.load(Ordering::SeqCst) == 0, || {
+            "a forged message ran test.victim".into()
+        })?;
+        all_quiet(h)
+    })
+}
+
+fn probe_reports(probe: &crate::harness::Probe) -> usize {
+    probe.report_count()
+}
 
 /// Live subscriptions, calls in flight and the page's tasks all back to 0.
 fn all_quiet(h: &rpcview::AppHandle) -> Result<(), String> {

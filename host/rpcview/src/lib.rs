@@ -77,6 +77,8 @@ pub mod app;
 #[cfg(feature = "webview")]
 mod bridge;
 pub mod export;
+#[cfg(all(test, feature = "webview"))]
+mod fuzz;
 pub mod rpc;
 
 /// The contract tooling (TypeScript generation, compatibility check, schema files), re-exported
@@ -85,9 +87,9 @@ pub use rpcview_contract as contract;
 
 pub use export::{Export, ExportError};
 pub use rpc::{
-    error, Allow, Api, BlockingHandler, BuildError, CallSite, Ctx, EmitError, Emitter, Endpoint,
-    Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats, SubscriptionHandler, Target,
-    WindowInfo,
+    error, Allow, Api, BlockingHandler, BuildError, CallSite, Capability, Ctx, EmitError, Emitter,
+    Endpoint, Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats,
+    SubscriptionHandler, Target, WindowInfo,
 };
 
 #[cfg(feature = "webview")]
@@ -119,7 +121,7 @@ pub use rust_embed;
 pub mod prelude {
     #[cfg(feature = "webview")]
     pub use crate::{embed, App, AppHandle, Assets, Window};
-    pub use crate::{Allow, Api, Ctx, Emitter, Export, RpcError, Sink, State, Target};
+    pub use crate::{Allow, Api, Capability, Ctx, Emitter, Export, RpcError, Sink, State, Target};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

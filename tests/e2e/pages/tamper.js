@@ -42,11 +42,11 @@ const stillOk = sum === 42;
 // An object reply would be visible to the `then` getter: the preload refuses to resolve it.
 const echoed = await rejection(api.invoke('test.echo', [{ secret: 'reply for someone else' }]));
 const refusedNotLeaked = echoed && echoed.code === -32603 && !thenSeen.some((s) => s.includes('secret'));
-// Params with a patched toJSON become whatever it returns, but the envelope (and so the
-// method called) stays the one asked for; the host's schema check refuses the params.
-Object.prototype.toJSON = function () { return { from: 'toJSON' }; };
+// A toJSON on a prototype is never consulted: it would see every caller's params.
+const toJsonSaw = [];
+Object.prototype.toJSON = function () { toJsonSaw.push(Object.keys(this).join()); return { from: 'toJSON' }; };
 const forged = await rejection(api.invoke('test.add', { a: 1, b: 2 }));
-const forgedRefused = forged && forged.code === -32602;
+const forgedRefused = forged === null && toJsonSaw.length === 0;
 const notAllowed = await rejection(api.invoke('nope.method', {}));
 const allowlistHolds = notAllowed && notAllowed.code === -32001;
 
@@ -56,7 +56,7 @@ delete Object.prototype.toJSON;
 check('invoke still works after the page replaced JSON, Promise, Map, Reflect and events', stillOk, sum);
 check('the page saw none of the bridge\'s traffic through patched built-ins', seen.length === 0, seen.join(' | '));
 check('a reply is not handed to a patched Object.prototype.then', refusedNotLeaked, `${echoed && echoed.message}; the getter saw ${thenSeen.join(' | ')}`);
-check('a patched toJSON cannot redirect a call', forgedRefused, forged && forged.message);
+check('a toJSON on Object.prototype neither sees nor rewrites params', forgedRefused, forged ? forged.message : toJsonSaw.join(' | '));
 check('a patched Set.prototype.has does not open the allowlist', allowlistHolds, notAllowed && notAllowed.message);
 check('no forged message ran test.victim', (await api.invoke('test.stats')).victim_runs === 0);
 done();

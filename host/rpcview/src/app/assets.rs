@@ -121,6 +121,8 @@ impl Assets {
             return Response::builder()
                 .status(StatusCode::NOT_FOUND)
                 .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .header(header::CONTENT_SECURITY_POLICY, csp)
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
                 .body(Cow::Owned(format!("not found: {decoded}").into_bytes()))
                 .expect("a static response builds");
         };
@@ -177,6 +179,11 @@ mod tests {
         assert_eq!(res.headers()[header::CONTENT_SECURITY_POLICY], DEFAULT_CSP);
         let missing = get(&Assets::embedded::<Js>(), "app://localhost/nope.js");
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            missing.headers()[header::CONTENT_SECURITY_POLICY],
+            DEFAULT_CSP
+        );
+        assert_eq!(missing.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     }
 
     #[test]

@@ -19,12 +19,14 @@ use crate::rpc::Endpoint;
 /// What one window's bridge needs to answer its page.
 pub(crate) struct Glue {
     pub(crate) label: String,
-    pub(crate) origin: String,
-    pub(crate) endpoint: Endpoint,
+    /// One endpoint per origin a capability grants the window.
+    pub(crate) endpoints: super::live::Endpoints,
     pub(crate) generation: Rc<Cell<u64>>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,
     pub(crate) on_page_log: Option<PageLogHook>,
+    /// The app's router (limits, counters).
+    pub(crate) router: crate::rpc::Router,
     /// Page logs taken from the current page: the preload caps them, but a page script that
     /// took over the port would not, so the host caps them too.
     pub(crate) logs: LogBudget,
@@ -51,10 +53,11 @@ impl LogBudget {
 impl Glue {
     /// Handles one stamped message from the world script (on the UI thread).
     pub(crate) fn on_message(&self, stamped: &str) {
-        let max = self.endpoint.router().limits().max_handoff_bytes();
-        match bridge::check(stamped, &self.origin, max) {
+        let max = self.router.limits().max_handoff_bytes();
+        let origins: Vec<String> = self.endpoints.keys().cloned().collect();
+        match bridge::check(stamped, &origins, max) {
             Err(refusal) => {
-                self.endpoint.router().stats().count_refusal();
+                self.router.stats().count_refusal();
                 tracing::warn!(window = %self.label, "refused: {refusal}");
             }
             Ok(Handoff::Log(log)) => {
@@ -82,19 +85,24 @@ impl Glue {
                 }
             }
             Ok(Handoff::Calls {
+                origin,
                 nonce,
                 href,
                 messages,
-            }) => self.dispatch(nonce, href, messages),
+            }) => {
+                if let Some(endpoint) = self.endpoints.get(&origin) {
+                    self.dispatch(endpoint, nonce, href, messages);
+                }
+            }
         }
     }
 
     /// Answers each call on its own task; replies go back through the event loop.
-    fn dispatch(&self, nonce: String, href: String, messages: Vec<String>) {
+    fn dispatch(&self, endpoint: &Endpoint, nonce: String, href: String, messages: Vec<String>) {
         let generation = self.generation.get();
         let href: std::sync::Arc<str> = href.into();
         for message in messages {
-            let (endpoint, proxy) = (self.endpoint.clone(), self.proxy.clone());
+            let (endpoint, proxy) = (endpoint.clone(), self.proxy.clone());
             let (window, nonce, href) = (self.label.clone(), nonce.clone(), href.clone());
             self.runtime.spawn(async move {
                 if let Some(text) = endpoint.handle_page(&nonce, &href, &message).await {

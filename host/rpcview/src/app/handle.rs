@@ -20,9 +20,11 @@ pub(crate) enum UserEvent {
         nonce: String,
         text: String,
     },
-    /// An event for these windows (resolved and filtered by the emitter).
+    /// An event for these windows (resolved by the emitter; each window delivers it if its
+    /// current page's capability grants `event`).
     Push {
         windows: Vec<String>,
+        event: String,
         text: String,
     },
     Eval {
@@ -62,6 +64,7 @@ pub(crate) enum UserEvent {
 pub struct AppHandle {
     pub(crate) proxy: EventLoopProxy<UserEvent>,
     pub(crate) router: Router,
+    pub(crate) capabilities: std::sync::Arc<Vec<crate::rpc::Capability>>,
 }
 
 impl std::fmt::Debug for AppHandle {
@@ -122,9 +125,9 @@ impl AppHandle {
             origin: window.origin(),
             url: window.url.clone(),
         };
-        windows
-            .open
-            .insert(window.label.clone(), (info, window.allow.clone()));
+        let grants = window.grants(&self.capabilities);
+        let allow = crate::rpc::Allow::union(grants.values().map(|g| &g.allow));
+        windows.open.insert(window.label.clone(), (info, allow));
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use wry::{PageLoadEvent, WebViewBuilder, WebViewBuilderExtUnix, WebViewExtUnix};
 use super::glue::Glue;
 use super::handle::{AppHandle, UserEvent};
 use super::{AppError, Assets, Window};
-use crate::bridge::{self, PreloadConfig};
+use crate::bridge::{self, PageNames, PreloadConfig};
 use crate::rpc::{CallSite, Endpoint, Router};
 
 /// What every window of an app shares.
@@ -43,7 +43,8 @@ pub(crate) struct Live {
     pub(crate) label: String,
     pub(crate) window: tao::window::Window,
     pub(crate) webview: wry::WebView,
-    pub(crate) endpoint: Endpoint,
+    /// One endpoint per origin a capability grants this window, by origin.
+    pub(crate) endpoints: Endpoints,
     /// Bumped when the page starts loading anew; replies to older pages are dropped.
     pub(crate) generation: Rc<Cell<u64>>,
     /// Replies and pushes waiting for the end of this loop turn: `(nonce, text)`.
@@ -79,42 +80,30 @@ impl Live {
             .build(target)
             .map_err(|e| fail(e.to_string()))?;
         let generation = Rc::new(Cell::new(0u64));
-        let origin = spec.origin();
-        let (proxy, label) = (host.handle.proxy.clone(), spec.label.clone());
-        // Subscription traffic (the reply that starts one, items, the end) goes to the page
-        // whose nonce started it, whatever the generation; the page drops it if it is gone.
-        let endpoint = Endpoint::new(
-            &host.router,
-            CallSite::new(&spec.label, &origin),
-            spec.allow.clone(),
-        )
-        .with_extension(host.handle.clone())
-        .with_outbox(move |nonce, text| {
-            let _ = proxy.send_event(UserEvent::Deliver {
-                window: label.clone(),
-                generation: None,
-                nonce: nonce.to_owned(),
-                text,
-            });
-        });
+        let endpoints = endpoints(spec, host);
+        if endpoints.is_empty() {
+            tracing::warn!(window = %spec.label, "no capability names this window: its pages have no API; add one with App::capability");
+        }
         let vbox = window
             .default_vbox()
             .ok_or_else(|| fail("tao gave no GTK container".into()))?;
-        let webview = webview(spec, host, &generation, &endpoint)
+        let webview = webview(spec, host, &generation, &endpoints)
             .build_gtk(vbox)
             .map_err(|e| fail(e.to_string()))?;
 
         let glue = Glue {
             label: spec.label.clone(),
-            origin: origin.clone(),
-            endpoint: endpoint.clone(),
+            endpoints: endpoints.clone(),
+            router: host.router.clone(),
             generation: generation.clone(),
             runtime: host.runtime.clone(),
             proxy: host.handle.proxy.clone(),
             on_page_log: host.on_page_log.clone(),
             logs: Default::default(),
         };
-        bridge::webkitgtk::attach(&webview.webview(), &origin, move |stamped| {
+        let max = host.router.limits().max_handoff_bytes();
+        let origins: Vec<String> = endpoints.keys().cloned().collect();
+        bridge::webkitgtk::attach(&webview.webview(), &origins, max, move |stamped| {
             glue.on_message(&stamped)
         });
         let (proxy, label) = (host.handle.proxy.clone(), spec.label.clone());
@@ -129,7 +118,7 @@ impl Live {
             label: spec.label.clone(),
             window,
             webview,
-            endpoint,
+            endpoints,
             generation,
             outbox: Vec::new(),
             spec: spec.clone(),
@@ -163,6 +152,20 @@ impl Live {
         }
     }
 
+    /// Cancels the calls and subscriptions of every page of this window; returns how many.
+    pub(crate) fn cancel_running(&self) -> usize {
+        cancel_all(&self.endpoints)
+    }
+
+    /// Whether the page shown now may receive `event` (its origin's capability grants it).
+    pub(crate) fn page_may_receive(&self, event: &str) -> bool {
+        let url = self.webview.url().unwrap_or_default();
+        let origin = super::window::origin_of(&url);
+        self.endpoints
+            .get(&origin)
+            .is_some_and(|e| e.allow().permits(event))
+    }
+
     /// Delivers everything waiting, one script per page nonce.
     pub(crate) fn flush(&mut self) {
         if self.outbox.is_empty() {
@@ -183,22 +186,66 @@ impl Live {
 }
 
 /// The webview of `spec`: its preload, its assets, and what it may navigate to.
+/// The endpoints of a window: one per origin a capability grants it, by origin.
+pub(crate) type Endpoints = std::collections::BTreeMap<String, Endpoint>;
+
+fn cancel_all(endpoints: &Endpoints) -> usize {
+    endpoints.values().map(Endpoint::cancel_running).sum()
+}
+
+/// An endpoint for each origin `spec`'s capabilities grant. Subscription traffic (the reply
+/// that starts one, items, the end) goes to the page whose nonce started it, whatever the
+/// generation; the page drops it if it is gone.
+fn endpoints(spec: &Window, host: &Host) -> Endpoints {
+    spec.grants(&host.handle.capabilities)
+        .into_iter()
+        .map(|(origin, grant)| {
+            let (proxy, label) = (host.handle.proxy.clone(), spec.label.clone());
+            let endpoint = Endpoint::new(
+                &host.router,
+                CallSite::new(&spec.label, &origin),
+                grant.allow,
+            )
+            .with_capabilities(grant.capabilities)
+            .with_extension(host.handle.clone())
+            .with_outbox(move |nonce, text| {
+                let _ = proxy.send_event(UserEvent::Deliver {
+                    window: label.clone(),
+                    generation: None,
+                    nonce: nonce.to_owned(),
+                    text,
+                });
+            });
+            (origin, endpoint)
+        })
+        .collect()
+}
+
 fn webview<'a>(
     spec: &Window,
     host: &Host,
     generation: &Rc<Cell<u64>>,
-    endpoint: &Endpoint,
+    endpoints: &Endpoints,
 ) -> WebViewBuilder<'a> {
-    let names = host.router.allowed_names(&spec.allow);
+    let pages = endpoints
+        .iter()
+        .map(|(origin, endpoint)| {
+            let names = host.router.allowed_names(endpoint.allow());
+            let page = PageNames {
+                methods: names.methods.into_iter().collect(),
+                notifications: names.notifications.into_iter().collect(),
+                events: names.events.into_iter().collect(),
+                subscriptions: names.subscriptions.into_iter().collect(),
+            };
+            (origin.clone(), page)
+        })
+        .collect();
     let preload = PreloadConfig {
-        origin: spec.origin(),
+        pages,
         bridge: Default::default(),
         codes: Default::default(),
         max_message_bytes: host.router.limits().max_message_bytes,
-        methods: names.methods.into_iter().collect(),
-        notifications: names.notifications.into_iter().collect(),
-        events: names.events.into_iter().collect(),
-        subscriptions: names.subscriptions.into_iter().collect(),
+        max_depth: host.router.limits().max_depth,
     };
     let mut builder = WebViewBuilder::new()
         .with_initialization_script_for_main_only(preload.script(), true)
@@ -209,11 +256,13 @@ fn webview<'a>(
             builder.with_custom_protocol(scheme.clone(), move |_, req| assets.respond(&req, &csp));
     }
     let nav_spec = spec.clone();
+    let granted: Vec<String> = endpoints.keys().cloned().collect();
     let generation = generation.clone();
-    let (endpoint, label) = (endpoint.clone(), spec.label.clone());
+    let (endpoints, label) = (endpoints.clone(), spec.label.clone());
     builder
         .with_navigation_handler(move |url| {
-            let ok = nav_spec.may_navigate(&url);
+            let ok = nav_spec.may_navigate(&url)
+                || granted.contains(&super::window::origin_of(&url));
             if !ok {
                 tracing::warn!(window = %nav_spec.label, %url, "navigation refused: not the window's origin; allow it with Window::allow_navigation");
             }
@@ -227,7 +276,7 @@ fn webview<'a>(
             if let PageLoadEvent::Started = event {
                 // A new page: the old one's calls and subscriptions are cancelled.
                 generation.set(generation.get() + 1);
-                let cancelled = endpoint.cancel_running();
+                let cancelled = cancel_all(&endpoints);
                 if cancelled > 0 {
                     tracing::debug!(window = %label, cancelled, "page left: its calls and subscriptions were cancelled");
                 }
@@ -239,7 +288,7 @@ impl Drop for Live {
     /// A closed window: its page's calls and subscriptions are cancelled, and its label is
     /// free again.
     fn drop(&mut self) {
-        let cancelled = self.endpoint.cancel_running();
+        let cancelled = self.cancel_running();
         tracing::debug!(window = %self.label, cancelled, "window closed");
         self.handle.forget(&self.label);
     }

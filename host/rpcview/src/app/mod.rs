@@ -32,7 +32,7 @@ use tao::platform::run_return::EventLoopExtRunReturn;
 use wry::WebViewExtUnix;
 
 use crate::bridge;
-use crate::rpc::{Api, BuildError};
+use crate::rpc::{Api, BuildError, Capability};
 use handle::UserEvent;
 use live::{Host, Live};
 
@@ -120,6 +120,7 @@ pub struct App {
     runtime: Option<tokio::runtime::Handle>,
     on_page_log: Option<PageLogHook>,
     on_fault: Option<FaultHook>,
+    capabilities: Vec<Capability>,
 }
 
 impl std::fmt::Debug for App {
@@ -144,7 +145,27 @@ impl App {
             runtime: None,
             on_page_log: None,
             on_fault: None,
+            capabilities: Vec::new(),
         }
+    }
+
+    /// Adds a [`Capability`]: what pages of the windows it names, at the origins it names,
+    /// may use. A page's API is the union of the capabilities that apply to it; a page none
+    /// applies to has no `window.api`, and the host refuses its messages. An app that adds
+    /// none (and sets no [`Window::allow`]) gives every window the whole API at its own origin.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Capability, Window};
+    /// App::new(Api::new())
+    ///     .capability(Capability::new("notes").windows(["main", "notes-*"]).allow(["notes.*", "app.log"]))
+    ///     .capability(Capability::new("settings").windows(["settings"]).allow(["settings.*"]))
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn capability(mut self, capability: Capability) -> Self {
+        self.capabilities.push(capability);
+        self
     }
 
     /// Adds a window, opened when the app runs.
@@ -267,11 +288,19 @@ impl App {
         let handle = AppHandle {
             proxy: event_loop.create_proxy(),
             router: router.clone(),
+            capabilities: Arc::new(self.capabilities),
         };
         let proxy = handle.proxy.clone();
-        router.emitter().set_sink(Arc::new(move |windows, text| {
-            let _ = proxy.send_event(UserEvent::Push { windows, text });
-        }));
+        router
+            .emitter()
+            .set_sink(Arc::new(move |windows, event: &str, text| {
+                let event = event.to_owned();
+                let _ = proxy.send_event(UserEvent::Push {
+                    windows,
+                    event,
+                    text,
+                });
+            }));
         let signals = on_signals(&handle);
         let host = Host {
             router: router.clone(),
@@ -401,10 +430,16 @@ fn on_user_event(
                 tracing::debug!(%window, "reply dropped: its page reloaded or its window closed");
             }
         },
-        UserEvent::Push { windows, text } => {
+        UserEvent::Push {
+            windows,
+            event,
+            text,
+        } => {
             for label in windows {
                 if let Some(w) = live.get_mut(&label) {
-                    w.outbox.push(("*".into(), text.clone()));
+                    if w.page_may_receive(&event) {
+                        w.outbox.push(("*".into(), text.clone()));
+                    }
                 }
             }
         }
@@ -474,7 +509,7 @@ fn on_gone(
 ) -> Option<i32> {
     let w = live.get_mut(&window)?;
     w.generation.set(w.generation.get() + 1);
-    let cancelled = w.endpoint.cancel_running();
+    let cancelled = w.cancel_running();
     w.probe = None;
     w.hung = false;
     let asked = reason == GoneReason::TerminatedByApi && std::mem::take(&mut w.reload_when_gone);

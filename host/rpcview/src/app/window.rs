@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use super::faults::{CrashPolicy, UnresponsivePolicy};
-use crate::rpc::Allow;
+use crate::rpc::capability::{grant, Grant};
+use crate::rpc::{Allow, Capability};
 
 /// One window: its label, title, start URL and what its page may use.
 ///
@@ -18,7 +21,7 @@ pub struct Window {
     pub(crate) title: String,
     pub(crate) url: String,
     pub(crate) size: (f64, f64),
-    pub(crate) allow: Allow,
+    pub(crate) allow: Option<Allow>,
     pub(crate) navigable: Vec<String>,
     pub(crate) crash: CrashPolicy,
     pub(crate) unresponsive: (Duration, UnresponsivePolicy),
@@ -33,7 +36,7 @@ impl Window {
             title: label.to_owned(),
             url: "app://localhost/index.html".to_owned(),
             size: (960.0, 680.0),
-            allow: Allow::all(),
+            allow: None,
             navigable: Vec::new(),
             crash: CrashPolicy::default(),
             unresponsive: (Duration::from_secs(5), UnresponsivePolicy::default()),
@@ -58,14 +61,18 @@ impl Window {
         self
     }
 
-    /// What the page may use. Default: everything the `Api` registers.
+    /// What the window's pages at its own origin may use: shorthand for a
+    /// [`Capability`](crate::Capability) naming this window alone. Without it, the app's
+    /// capabilities decide ([`App::capability`](crate::App::capability)); an app that
+    /// declares none gives every window the whole API.
     pub fn allow(mut self, allow: Allow) -> Self {
-        self.allow = allow;
+        self.allow = Some(allow);
         self
     }
 
     /// Lets the window (or its frames) navigate to `origin` (`https://example.com`) or to a
-    /// scheme (`data:`). Pages there still get no answer from the host.
+    /// scheme (`data:`). Pages there get no API unless a capability names their origin (an
+    /// origin a capability names is navigable without this).
     pub fn allow_navigation(mut self, origin: &str) -> Self {
         self.navigable.push(origin.to_owned());
         self
@@ -88,6 +95,33 @@ impl Window {
     /// The origin of the start URL, the one the host answers.
     pub fn origin(&self) -> String {
         origin_of(&self.url)
+    }
+
+    /// What each origin's pages in this window may use, given the app's `capabilities`:
+    /// the window's own origin and every origin a capability for it names; origins no
+    /// capability grants are left out (their pages have no API).
+    pub(crate) fn grants(&self, capabilities: &[Capability]) -> BTreeMap<String, Grant> {
+        let own = self.origin();
+        let mut caps: Vec<Capability> = capabilities
+            .iter()
+            .filter(|c| c.names_window(&self.label))
+            .cloned()
+            .collect();
+        if let Some(allow) = &self.allow {
+            caps.push(
+                Capability::new(&format!("Window::allow of '{}'", self.label))
+                    .windows([self.label.clone()])
+                    .allow(allow.patterns()),
+            );
+        } else if capabilities.is_empty() {
+            caps.push(Capability::new("default").windows(["*"]).allow(["*"]));
+        }
+        let mut origins = vec![own.clone()];
+        origins.extend(caps.iter().flat_map(|c| c.named_origins().iter().cloned()));
+        origins
+            .into_iter()
+            .filter_map(|o| grant(&caps, &self.label, &own, &o).map(|g| (o, g)))
+            .collect()
     }
 
     pub(crate) fn may_navigate(&self, url: &str) -> bool {
@@ -129,6 +163,36 @@ mod tests {
             "http://127.0.0.1:8080"
         );
         assert_eq!(origin_of("data:text/html,hi"), "data:");
+    }
+
+    #[test]
+    fn grants_follow_capabilities_and_the_default_only_without_any() {
+        let all = Window::new("main").grants(&[]);
+        assert_eq!(all.keys().collect::<Vec<_>>(), ["app://localhost"]);
+        assert!(all["app://localhost"].allow.permits("anything"));
+        let caps = [
+            Capability::new("app").windows(["main"]).allow(["notes.*"]),
+            Capability::new("dev")
+                .windows(["main"])
+                .origins(["http://127.0.0.1:5173"])
+                .allow(["notes.list"]),
+        ];
+        let g = Window::new("main").grants(&caps);
+        assert_eq!(
+            g.keys().collect::<Vec<_>>(),
+            ["app://localhost", "http://127.0.0.1:5173"]
+        );
+        assert!(g["app://localhost"].allow.permits("notes.save"));
+        assert!(!g["http://127.0.0.1:5173"].allow.permits("notes.save"));
+        assert_eq!(g["http://127.0.0.1:5173"].capabilities, ["dev"]);
+        assert!(
+            Window::new("other").grants(&caps).is_empty(),
+            "a window no capability names has no API"
+        );
+        let own = Window::new("other")
+            .allow(Allow::only(["app.log"]))
+            .grants(&caps);
+        assert!(own["app://localhost"].allow.permits("app.log"));
     }
 
     #[test]

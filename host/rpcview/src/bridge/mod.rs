@@ -20,7 +20,7 @@ mod scripts;
 #[cfg(target_os = "linux")]
 pub(crate) mod webkitgtk;
 
-pub(crate) use scripts::{PreloadConfig, WorldConfig};
+pub(crate) use scripts::{PageNames, PreloadConfig, WorldConfig};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -61,18 +61,46 @@ impl std::fmt::Display for GoneReason {
     }
 }
 
-/// A message as the isolated world posted it: stamped with facts page scripts cannot fake.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Stamped {
-    /// The sending frame's `location.origin`.
-    pub(crate) origin: String,
+/// A message as the isolated world posted it: stamped with facts page scripts cannot fake,
+/// as lines (`origin \n top \n href \n size \n detail`), so that they are checked before any
+/// JSON is parsed.
+#[derive(Debug)]
+pub(crate) struct Stamped<'a> {
+    /// The sending frame's `self.origin`.
+    pub(crate) origin: &'a str,
     /// Whether the sending frame is the top frame.
     pub(crate) top: bool,
-    /// The sending frame's URL (for logs).
-    #[serde(default)]
-    pub(crate) href: String,
-    /// What the page dispatched: `{"n": nonce, "m": [...]}`, as text.
-    pub(crate) detail: String,
+    /// The sending frame's URL (for logs and `Ctx::url`).
+    pub(crate) href: &'a str,
+    /// How long the preload's hand-off was (UTF-16 units), even when the world script
+    /// dropped it.
+    pub(crate) size: usize,
+    /// What the page dispatched: `{"n": nonce, "m": [...]}`, as text; empty when the world
+    /// script refused it.
+    pub(crate) detail: &'a str,
+}
+
+impl<'a> Stamped<'a> {
+    /// Reads the stamp's lines; `None` if it is not one.
+    fn parse(text: &'a str) -> Option<Self> {
+        let mut lines = text.splitn(5, '\n');
+        let origin = lines.next()?;
+        let top = match lines.next()? {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        };
+        let href = lines.next()?;
+        let size = lines.next()?.parse().ok()?;
+        let detail = lines.next()?;
+        Some(Self {
+            origin,
+            top,
+            href,
+            size,
+            detail,
+        })
+    }
 }
 
 /// The preload's hand-off: a nonce naming the page, and the JSON-RPC messages or a log line.
@@ -103,6 +131,8 @@ pub(crate) struct PageLog {
 pub(crate) enum Handoff {
     /// JSON-RPC messages from the page whose nonce is given.
     Calls {
+        /// The page's origin (one a capability grants the window).
+        origin: String,
         /// The page instance.
         nonce: String,
         /// The page's URL, as the isolated world stamped it.
@@ -135,12 +165,12 @@ pub(crate) enum Refusal {
         /// The frame's URL.
         href: String,
     },
-    /// The message came from a page of another origin than the window's own.
-    #[error("message from origin {got}, but the window answers only {want}, the origin of its start URL (Window::url); serve the page from that origin if it is yours")]
+    /// The message came from a page at an origin no capability grants this window.
+    #[error("message from origin {got}, but no capability grants this window's pages at that origin (it answers {want}); if the page is yours, serve it from the window's own origin (Window::url) or name its origin in a Capability (Capability::origins)")]
     Origin {
         /// The sender's origin.
         got: String,
-        /// The window's origin.
+        /// The origins the window answers.
         want: String,
     },
 }
@@ -149,33 +179,46 @@ pub(crate) enum Refusal {
 ///
 /// # Errors
 /// A [`Refusal`] saying why the message must be dropped.
-pub(crate) fn check(stamped: &str, origin: &str, max_bytes: usize) -> Result<Handoff, Refusal> {
-    if stamped.len() > max_bytes {
+pub(crate) fn check(
+    stamped: &str,
+    origins: &[String],
+    max_bytes: usize,
+) -> Result<Handoff, Refusal> {
+    let s = Stamped::parse(stamped)
+        .ok_or_else(|| Refusal::Malformed("not a stamp from the world script".into()))?;
+    // Cheapest first, and no JSON parsed before the frame and origin are known good.
+    if s.size > max_bytes || stamped.len() > max_bytes.saturating_add(4096) {
         return Err(Refusal::TooLarge {
-            size: stamped.len(),
+            size: s.size.max(s.detail.len()),
             limit: max_bytes,
         });
     }
-    let s: Stamped =
-        serde_json::from_str(stamped).map_err(|e| Refusal::Malformed(e.to_string()))?;
     if !s.top {
-        return Err(Refusal::Subframe { href: s.href });
+        return Err(Refusal::Subframe {
+            href: s.href.into(),
+        });
     }
-    if s.origin != origin {
+    if !origins.iter().any(|o| o == s.origin) {
+        let want = if origins.is_empty() {
+            "none".to_owned()
+        } else {
+            origins.join(", ")
+        };
         return Err(Refusal::Origin {
-            got: s.origin,
-            want: origin.to_owned(),
+            got: s.origin.into(),
+            want,
         });
     }
     let out: Outbound =
-        serde_json::from_str(&s.detail).map_err(|e| Refusal::Malformed(e.to_string()))?;
+        serde_json::from_str(s.detail).map_err(|e| Refusal::Malformed(e.to_string()))?;
     if let Some(mut log) = out.log {
         truncate(&mut log.message, 4096);
         return Ok(Handoff::Log(log));
     }
     Ok(Handoff::Calls {
+        origin: s.origin.into(),
         nonce: out.nonce,
-        href: s.href,
+        href: s.href.into(),
         messages: out.messages.iter().map(|m| m.get().to_owned()).collect(),
     })
 }
@@ -205,14 +248,19 @@ pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
 mod tests {
     use super::*;
 
-    const OK: &str = r#"{"origin":"app://localhost","top":true,"href":"app://localhost/","detail":"{\"n\":\"1\",\"m\":[{}]}"}"#;
+    fn app() -> Vec<String> {
+        vec!["app://localhost".into()]
+    }
+
+    const OK: &str = "app://localhost\n1\napp://localhost/\n17\n{\"n\":\"1\",\"m\":[{}]}";
 
     #[test]
     fn calls_from_the_top_frame_of_the_origin_pass() {
-        let handoff = check(OK, "app://localhost", 1 << 20).unwrap();
+        let handoff = check(OK, &app(), 1 << 20).unwrap();
         assert_eq!(
             handoff,
             Handoff::Calls {
+                origin: "app://localhost".into(),
                 nonce: "1".into(),
                 href: "app://localhost/".into(),
                 messages: vec!["{}".into()]
@@ -222,25 +270,28 @@ mod tests {
 
     #[test]
     fn subframes_other_origins_and_floods_are_refused() {
-        let framed = r#"{"origin":"app://localhost","top":false,"href":"app://localhost/f.html","detail":"{}"}"#;
+        let framed = "app://localhost\n0\napp://localhost/f.html\n200000000\n";
         assert!(matches!(
-            check(framed, "app://localhost", 1 << 20),
+            check(framed, &app(), 1 << 30),
             Err(Refusal::Subframe { .. })
         ));
         assert!(matches!(
-            check(OK, "other://localhost", 1 << 20),
+            check(OK, &["other://localhost".to_string()], 1 << 20),
             Err(Refusal::Origin { .. })
         ));
         assert!(matches!(
-            check(OK, "app://localhost", 10),
+            check(OK, &app(), 10),
             Err(Refusal::TooLarge { .. })
         ));
     }
 
     #[test]
     fn the_origin_refusal_names_a_remedy_that_exists() {
-        let e = check(OK, "other://localhost", 1 << 20).unwrap_err();
-        assert!(e.to_string().contains("Window::url"), "{e}");
+        let e = check(OK, &["other://localhost".to_string()], 1 << 20).unwrap_err();
+        assert!(
+            e.to_string().contains("Window::url") && e.to_string().contains("Capability::origins"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -248,10 +299,11 @@ mod tests {
         let long = "x".repeat(10_000);
         let detail =
             serde_json::json!({"n": "1", "log": {"level": "error", "message": long}}).to_string();
-        let stamped =
-            serde_json::json!({"origin": "app://localhost", "top": true, "detail": detail})
-                .to_string();
-        let Ok(Handoff::Log(log)) = check(&stamped, "app://localhost", 1 << 20) else {
+        let stamped = format!(
+            "app://localhost\n1\napp://localhost/\n{}\n{detail}",
+            detail.len()
+        );
+        let Ok(Handoff::Log(log)) = check(&stamped, &app(), 1 << 20) else {
             panic!("a log hand-off")
         };
         assert_eq!(log.level, "error");

@@ -15,14 +15,22 @@ const WORLD_JS: &str = include_str!("js/world.js");
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PreloadConfig {
-    /// The only origin the preload installs itself in (the host checks again).
-    pub(crate) origin: String,
+    /// What pages may use, by origin: the preload installs itself only at these origins
+    /// (the host checks again).
+    pub(crate) pages: std::collections::BTreeMap<String, PageNames>,
     /// DOM event names of the port hand-shake and traffic.
     pub(crate) bridge: BridgeEvents,
     /// The host's error codes the preload uses, by name.
     pub(crate) codes: Codes,
     /// Largest message the host accepts, so the preload can refuse bigger ones at once.
     pub(crate) max_message_bytes: usize,
+    /// Deepest nesting the host accepts, so the preload can refuse deeper params at once.
+    pub(crate) max_depth: usize,
+}
+
+/// The names a page at one origin may use (its capability's grant).
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct PageNames {
     /// Methods the page may `invoke`.
     pub(crate) methods: Vec<String>,
     /// Notifications the page may `notify`.
@@ -45,8 +53,13 @@ impl PreloadConfig {
 pub(crate) struct WorldConfig {
     /// The script message handler registered in the isolated world.
     pub(crate) handler: &'static str,
-    /// The window's own origin: replies go only to its top frame.
-    pub(crate) origin: String,
+    /// The origins whose pages have an API in this window: replies go only to a top frame at
+    /// one of them.
+    pub(crate) origins: Vec<String>,
+    /// The largest hand-off the host accepts (in bytes; a longer string is refused in the
+    /// world script already).
+    #[serde(rename = "maxChars")]
+    pub(crate) max_chars: usize,
     /// DOM event names shared with the preload.
     pub(crate) bridge: BridgeEvents,
 }
@@ -117,15 +130,16 @@ mod tests {
 
     #[test]
     fn scripts_are_their_files_applied_to_the_config() {
+        let page = PageNames {
+            methods: vec!["notes.save".into()],
+            ..PageNames::default()
+        };
         let cfg = PreloadConfig {
-            origin: "app://localhost".into(),
+            pages: [("app://localhost".to_string(), page)].into(),
             bridge: BridgeEvents::default(),
             codes: Codes::default(),
             max_message_bytes: 1 << 20,
-            methods: vec!["notes.save".into()],
-            notifications: vec![],
-            events: vec![],
-            subscriptions: vec![],
+            max_depth: 64,
         };
         let script = cfg.script();
         assert!(script.starts_with("// rpcview preload"));
@@ -133,10 +147,11 @@ mod tests {
             script.contains(r#""codes":{"INVALID_PARAMS":-32602,"#),
             "{script}"
         );
-        assert!(script.ends_with(r#""events":[],"subscriptions":[]});"#));
+        assert!(script.ends_with(r#""maxDepth":64});"#), "{script}");
         let world = WorldConfig {
             handler: "bridge",
-            origin: "app://localhost".into(),
+            origins: vec!["app://localhost".into()],
+            max_chars: 1024,
             bridge: BridgeEvents::default(),
         };
         assert!(world.script().ends_with(r#""world":"rpcview:world"}});"#));

@@ -28,7 +28,8 @@ const HANDLER: &str = "bridge";
 /// stamped message as text, on the GTK thread.
 pub(crate) fn attach(
     webview: &webkit2gtk::WebView,
-    origin: &str,
+    origins: &[String],
+    max_chars: usize,
     on_message: impl Fn(String) + 'static,
 ) {
     // A page restored from the back/forward cache would wait for replies dropped while it
@@ -41,7 +42,8 @@ pub(crate) fn attach(
         .expect("a WebKitGTK webview has a UserContentManager");
     let world = super::WorldConfig {
         handler: HANDLER,
-        origin: origin.to_owned(),
+        origins: origins.to_vec(),
+        max_chars,
         bridge: Default::default(),
     };
     manager.add_script(&UserScript::for_world(

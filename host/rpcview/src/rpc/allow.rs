@@ -41,6 +41,23 @@ impl Allow {
             Some(p) => p.iter().any(|p| glob(p.as_bytes(), name.as_bytes())),
         }
     }
+
+    /// Its patterns (`["*"]` for [`Allow::all`]).
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn patterns(&self) -> Vec<String> {
+        self.patterns.clone().unwrap_or_else(|| vec!["*".into()])
+    }
+
+    /// One allowlist permitting what any of `allows` permits.
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn union<'a>(allows: impl IntoIterator<Item = &'a Allow>) -> Allow {
+        Allow::only(allows.into_iter().flat_map(Allow::patterns))
+    }
+
+    /// Whether `name` matches the glob `pattern`.
+    pub(crate) fn glob(pattern: &str, name: &str) -> bool {
+        glob(pattern.as_bytes(), name.as_bytes())
+    }
 }
 
 fn glob(pattern: &[u8], name: &[u8]) -> bool {

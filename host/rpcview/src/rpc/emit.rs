@@ -194,7 +194,7 @@ impl Emitter {
             .collect();
         drop(windows);
         if !labels.is_empty() {
-            sink(labels, text);
+            sink(labels, event, text);
         }
         Ok(())
     }

@@ -43,6 +43,8 @@ pub struct Endpoint {
     running: Arc<AtomicUsize>,
     subs: Arc<Subscriptions>,
     outbox: Option<Outbox>,
+    /// The capabilities `allow` comes from, named in refusals.
+    capabilities: Arc<[String]>,
 }
 
 /// A subscription ready to start once its reply has gone out.
@@ -89,7 +91,29 @@ impl Endpoint {
             running: Arc::default(),
             subs: Arc::default(),
             outbox: None,
+            capabilities: Arc::new([]),
         }
+    }
+
+    /// Names the [capabilities](crate::Capability) its allowlist comes from, so that a
+    /// refusal says which one to change.
+    ///
+    /// ```
+    /// # use rpcview::{Allow, Api, CallSite, Endpoint};
+    /// let router = Api::new().build().unwrap();
+    /// let ep = Endpoint::new(&router, CallSite::new("main", "app://localhost"), Allow::only(["notes.*"]))
+    ///     .with_capabilities(["main-window"]);
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// let reply = rt.block_on(ep.handle(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#)).unwrap();
+    /// assert!(reply.contains("main-window"), "{reply}");
+    /// ```
+    pub fn with_capabilities<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.capabilities = names.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Where this endpoint sends messages that are not the reply to the message it is
@@ -227,6 +251,17 @@ impl Endpoint {
                 Skimmed::Unknown => Some(error_reply("null", &e)),
             };
         }
+        let deepest = super::limits::depth(text, limits.max_depth);
+        if deepest > limits.max_depth {
+            let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
+                serde_json::json!({ "limit": limits.max_depth, "size": deepest, "unit": "levels of nesting" }),
+            );
+            return match skim_id(text) {
+                Skimmed::Notification => None,
+                Skimmed::Id(id) => Some(error_reply(&id, &e)),
+                Skimmed::Unknown => Some(error_reply("null", &e)),
+            };
+        }
         let page = Page {
             scope: scope.into(),
             url: url.into(),
@@ -315,6 +350,18 @@ impl Endpoint {
         else {
             return fail("\"method\" must be a string");
         };
+        let max_len = self.router.limits().max_method_len;
+        if method.len() > max_len {
+            let mut end = max_len.min(32);
+            while !method.is_char_boundary(end) {
+                end -= 1;
+            }
+            return fail(&format!(
+                "\"method\" is {} bytes; the limit is {max_len} (Limits::max_method_len): '{}…'",
+                method.len(),
+                &method[..end]
+            ));
+        }
         if let Some(p) = request.params {
             if !(p.get().starts_with('[') || p.get().starts_with('{')) {
                 return fail("\"params\" must be an array or an object");
@@ -604,10 +651,21 @@ impl Endpoint {
     }
 
     fn not_allowed(&self, method: &str) -> RpcError {
-        tracing::warn!(method, window = %self.site.window, origin = %self.site.origin, "refused: not in the window's allowlist; add it to the window's Window::allow if the page should use it");
-        RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG).with_data(
-            serde_json::json!({ "method": method, "window": &*self.site.window, "origin": &*self.site.origin }),
+        let (window, origin) = (&*self.site.window, &*self.site.origin);
+        if self.capabilities.is_empty() {
+            tracing::warn!(method, window, origin, "refused: not in the window's allowlist; add it to the window's Window::allow if the page should use it");
+            return RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG)
+                .with_data(
+                    serde_json::json!({ "method": method, "window": window, "origin": origin }),
+                );
+        }
+        let names = self.capabilities.join("', '");
+        tracing::warn!(method, window, origin, capabilities = %names, "refused: no capability grants it; add it to one with Capability::allow if this page should use it");
+        RpcError::new(
+            error::METHOD_NOT_ALLOWED,
+            format!("{}: no capability grants '{method}' to window '{window}' at {origin}; the capabilities in effect are '{names}' (add it with Capability::allow)", error::METHOD_NOT_ALLOWED_MSG),
         )
+        .with_data(serde_json::json!({ "method": method, "window": window, "origin": origin, "capabilities": &*self.capabilities }))
     }
 }
 
@@ -636,11 +694,16 @@ fn skim_id(text: &str) -> Skimmed {
     }
 }
 
+/// A string, a number or null that a strict JSON parser reads back, since the reply echoes
+/// it as written: no lone surrogate such as `"\ud800"`, no number beyond a double's range
+/// such as `1e999` (found by the fuzz test).
 fn valid_id(raw: &str) -> bool {
-    matches!(
-        raw.as_bytes().first(),
-        Some(b'"' | b'-' | b'0'..=b'9' | b'n')
-    )
+    match raw.as_bytes().first() {
+        Some(b'"') => !raw.contains("\\u") || serde_json::from_str::<String>(raw).is_ok(),
+        Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw).is_ok(),
+        Some(b'n') => true,
+        _ => false,
+    }
 }
 
 fn error_reply(id: &str, e: &RpcError) -> String {

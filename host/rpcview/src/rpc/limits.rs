@@ -1,7 +1,8 @@
 //! Limits every endpoint enforces before any handler runs.
 
-/// Limits on what a page may send. Refusals are JSON-RPC errors with the limit in `data`:
-/// `-32007` for size, `-32009` for calls in flight.
+/// Limits on everything a page can make the host hold or do. Refusals are JSON-RPC errors
+/// with the limit in `data`: `-32007` for size and nesting, `-32009` for calls in flight and
+/// live subscriptions, `-32600` for an overlong method name.
 ///
 /// ```
 /// let limits = rpcview::Limits::default();
@@ -20,6 +21,12 @@ pub struct Limits {
     /// Most subscriptions one window may have live at once; more are refused with `-32009`.
     /// Default: 1000.
     pub max_subscriptions: usize,
+    /// Deepest nesting of arrays and objects in a message (the request object is level 1,
+    /// its params level 2). Deeper is refused with `-32007` before it is parsed. Default: 64.
+    pub max_depth: usize,
+    /// Longest method name, in bytes; longer is refused with `-32600`, and error messages
+    /// echo at most this many bytes of any name a page sent. Default: 128.
+    pub max_method_len: usize,
     /// Most items of one subscription the host sends before the page acknowledges them;
     /// then the handler's [`Sink::send`](crate::Sink::send) waits. This bounds what a page
     /// that stalls costs the host. Default: 256.
@@ -33,6 +40,8 @@ impl Default for Limits {
             max_batch_len: 1000,
             max_in_flight: 10_000,
             max_subscriptions: 1000,
+            max_depth: 64,
+            max_method_len: 128,
             subscription_window: 256,
         }
     }
@@ -53,5 +62,45 @@ impl Limits {
         self.max_message_bytes
             .saturating_mul(6)
             .saturating_add(8 * 1024 * 1024)
+    }
+}
+
+/// How deeply arrays and objects nest in `text` (JSON), counted without parsing it; stops
+/// counting once past `stop`.
+pub(crate) fn depth(text: &str, stop: usize) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > stop {
+                    return deepest;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn depth_counts_nesting_outside_strings() {
+        assert_eq!(super::depth(r#"{"a":[1,{"b":"[[[{"}]}"#, 100), 3);
+        assert_eq!(super::depth(r#""\"[""#, 100), 0);
+        assert_eq!(super::depth(&"[".repeat(10_000), 64), 65);
     }
 }

@@ -2,6 +2,7 @@
 //! ([`Endpoint`]), schemas and validation, the OpenRPC document. Nothing here knows about
 //! windows or webviews, so all of it is testable (and servable) without one.
 
+pub mod capability;
 pub mod error;
 pub mod openrpc;
 
@@ -25,6 +26,7 @@ mod validate;
 
 pub use allow::Allow;
 pub use api::{Api, BuildError};
+pub use capability::{Capability, Grant};
 pub use ctx::{CallSite, Ctx};
 pub use emit::{EmitError, Emitter};
 pub use endpoint::{Endpoint, CANCEL};

@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use super::stats::Stats;
 use super::validate::Validator;
 
-/// Receives pushes for delivery: `(window labels, JSON-RPC notification text)`.
-pub(crate) type PushSink = Arc<dyn Fn(Vec<String>, String) + Send + Sync>;
+/// Receives pushes for delivery: `(window labels, event, JSON-RPC notification text)`.
+pub(crate) type PushSink = Arc<dyn Fn(Vec<String>, &str, String) + Send + Sync>;
 
 /// Where an event goes. Only windows whose allowlist accepts the event receive it; naming a
 /// window that is not open is an error ([`EmitError::NoSuchWindow`](crate::EmitError)).

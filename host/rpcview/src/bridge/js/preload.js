@@ -13,10 +13,10 @@
 // the inbound dispatcher; invoke, notify, subscribe, on, once; the page's errors to the
 // host's log; freeze and define `window.api`.
 //
-// `config` (built by the host, `bridge::preload::PreloadConfig`): `origin`, `bridge` (the DOM
-// event names shared with the world script), `codes` (the host's error codes, by name),
-// `maxMessageBytes`, and the names this window may use: `methods`, `notifications`, `events`,
-// `subscriptions`.
+// `config` (built by the host, `bridge::scripts::PreloadConfig`): `pages` (by origin, the names
+// a page there may use: `methods`, `notifications`, `events`, `subscriptions`, from the
+// window's capabilities), `bridge` (the DOM event names shared with the world script), `codes`
+// (the host's error codes, by name), `maxMessageBytes` and `maxDepth`.
 (function rpcviewPreload(config) {
   'use strict';
 
@@ -32,6 +32,13 @@
   const hasOwn = uncurry(Object.prototype.hasOwnProperty);
   const jsonParse = JSON.parse;
   const jsonStringify = JSON.stringify;
+  const objectKeys = Object.keys;
+  const SymbolSpecies = Symbol.species;
+  const dateToISOString = uncurry(Date.prototype.toISOString);
+  const dateGetTime = uncurry(Date.prototype.getTime);
+  const numberValueOf = uncurry(Number.prototype.valueOf);
+  const stringValueOf = uncurry(String.prototype.valueOf);
+  const booleanValueOf = uncurry(Boolean.prototype.valueOf);
   const isArray = Array.isArray;
   const arrayJoin = uncurry(Array.prototype.join);
   const arrayShift = uncurry(Array.prototype.shift);
@@ -72,7 +79,13 @@
     defineProperty(obj, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
 
   // Convenience only: the host refuses messages from any other frame or origin by itself.
-  if (win !== win.top || win.location.origin !== config.origin) return;
+  // What this page may use is its origin's grant (the window's capabilities); an origin with
+  // none gets no `window.api`.
+  if (win !== win.top || !hasOwn(config.pages, win.location.origin)) return;
+  const page = config.pages[win.location.origin];
+  // WebKit runs document-start scripts again when a page calls document.open(): the first
+  // run's `window.api` (non-configurable) and port stay the only ones.
+  if (getOwnPropertyDescriptor(win, 'api') !== undefined) return;
 
   // ---- Message kinds and error codes --------------------------------------------------------
   /** What crosses the bridge, by kind (JSON-RPC 2.0 messages, one per kind). */
@@ -120,10 +133,10 @@
   };
   const allowed = freeze({
     __proto__: null,
-    [Kind.REQUEST]: toSet(config.methods),
-    [Kind.NOTIFICATION]: toSet(config.notifications),
-    [Kind.EVENT]: toSet(config.events),
-    [Kind.SUBSCRIPTION]: toSet(config.subscriptions),
+    [Kind.REQUEST]: toSet(page.methods),
+    [Kind.NOTIFICATION]: toSet(page.notifications),
+    [Kind.EVENT]: toSet(page.events),
+    [Kind.SUBSCRIPTION]: toSet(page.subscriptions),
   });
   /** How each kind is named in messages, and which config list holds its allowed names. */
   const kindWord = { __proto__: null, request: 'method', notification: 'notification', event: 'event', subscription: 'subscription' };
@@ -132,7 +145,7 @@
     new RpcError(
       Code.METHOD_NOT_ALLOWED,
       `${kindWord[kind]} '${typeof name === 'string' ? name : StringCtor(name)}' is not allowed in this window; the host allows: ` +
-        (setSize(allowed[kind]) ? arrayJoin(config[kindList[kind]], ', ') : 'none'),
+        (setSize(allowed[kind]) ? arrayJoin(page[kindList[kind]], ', ') : 'none'),
       { __proto__: null, name, kind },
     );
   const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
@@ -194,6 +207,74 @@
     return n;
   };
 
+  /** `value` if it is the brand `valueOf` checks (a boxed primitive), else `undefined`. */
+  const unbox = (valueOf, value) => {
+    try {
+      return valueOf(value);
+    } catch (_) {
+      return undefined;
+    }
+  };
+  /**
+   * JSON text of `value`, as `JSON.stringify` would write it, but consulting only the
+   * value's *own* `toJSON` (and the original one of `Date`), never one a page script put on a
+   * prototype, where it would see (and could rewrite) every caller's params. Holes in arrays
+   * are `null` without reading the prototype; boxed primitives are unboxed with the original
+   * `valueOf`. Throws on cycles and BigInt, as JSON.stringify does.
+   */
+  const toJson = (value, seen) => {
+    if (value === null) return 'null';
+    switch (typeof value) {
+      case 'string':
+        return jsonStringify(value);
+      case 'number':
+        return NumberIsFinite(value) ? jsonStringify(value) : 'null';
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'bigint':
+        throw new TypeErrorCtor('a BigInt is not JSON; send it as a string');
+      case 'object':
+        break;
+      default:
+        return undefined; // undefined, functions, symbols: left out (null in arrays)
+    }
+    if (hasOwn(value, 'toJSON') && typeof value.toJSON === 'function') {
+      return toJson(apply(value.toJSON, value, ['']), seen);
+    }
+    const time = unbox(dateGetTime, value);
+    if (time !== undefined) return NumberIsFinite(time) ? jsonStringify(dateToISOString(value)) : 'null';
+    for (const valueOf of [numberValueOf, stringValueOf, booleanValueOf]) {
+      const primitive = unbox(valueOf, value);
+      if (primitive !== undefined) return toJson(primitive, seen);
+    }
+    if (setHas(seen, value)) throw new TypeErrorCtor('params are cyclic: not JSON');
+    // The envelope is level 1 and the params level 2 of the host's Limits::max_depth.
+    if (setSize(seen) + 2 > config.maxDepth) {
+      throw new RpcError(Code.TOO_LARGE, `params nest deeper than the host accepts (${config.maxDepth} levels in all)`, {
+        __proto__: null,
+        limit: config.maxDepth,
+        unit: 'levels of nesting',
+      });
+    }
+    setAdd(seen, value);
+    const parts = [];
+    if (isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = hasOwn(value, i) ? toJson(value[i], seen) : 'null';
+        put(parts, parts.length, item === undefined ? 'null' : item);
+      }
+      setDelete(seen, value);
+      return '[' + arrayJoin(parts, ',') + ']';
+    }
+    const keys = objectKeys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const item = toJson(value[keys[i]], seen);
+      if (item !== undefined) put(parts, parts.length, jsonStringify(keys[i]) + ':' + item);
+    }
+    setDelete(seen, value);
+    return '{' + arrayJoin(parts, ',') + '}';
+  };
+
   /** JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope. */
   const envelope = (id, method, params) => {
     let text = '{"jsonrpc":"2.0"';
@@ -203,7 +284,7 @@
       if (params === null || typeof params !== 'object') {
         throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' must be an object or an array, or left out`);
       }
-      const p = jsonStringify(params);
+      const p = toJson(params, new SetCtor());
       if (typeof p !== 'string') throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' are not JSON`);
       text += ',"params":' + p;
     }
@@ -260,6 +341,14 @@
   /** Reports a listener's exception as an uncaught error (window 'error' event, console). */
   const report = (error) =>
     reportErrorFn !== undefined ? apply(reportErrorFn, win, [error]) : apply(setTimeoutFn, win, [() => { throw error; }, 0]);
+  /** `obj[key]` if `obj` has it as its own property (no prototype getter is ever run). */
+  const ownField = (obj, key) => (obj !== null && typeof obj === 'object' && hasOwn(obj, key) ? obj[key] : undefined);
+  /** The `RpcError` for a JSON-RPC error object as the host sent it. */
+  const errorOf = (e) => {
+    const code = ownField(e, 'code');
+    const message = ownField(e, 'message');
+    return new RpcError(typeof code === 'number' ? code : Code.INTERNAL_ERROR, typeof message === 'string' ? message : 'the host sent a malformed error', ownField(e, 'data'));
+  };
   /** A promise already settled, sealed like every promise handed to the page. */
   const settled = (ok, value) => sealed(new PromiseCtor((resolve, reject) => (ok ? resolve(value) : reject(value))));
   const step = (value, done) => ({ __proto__: null, value, done });
@@ -339,7 +428,7 @@
     let error;
     if (hasOwn(params, 'error')) {
       const e = params.error;
-      error = new RpcError(e !== null && typeof e === 'object' ? e.code : Code.INTERNAL_ERROR, e !== null && typeof e === 'object' ? e.message : 'the stream failed', e !== null && typeof e === 'object' && hasOwn(e, 'data') ? e.data : undefined);
+      error = errorOf(e);
     }
     const waited = rec.waiters.length > 0;
     finish(rec, error);
@@ -415,7 +504,7 @@
     if (entry === undefined) return; // timed out, aborted, or not ours
     if (hasOwn(msg, 'error')) {
       const e = msg.error;
-      entry.reject(new RpcError(e.code, e.message, hasOwn(e, 'data') ? e.data : undefined));
+      entry.reject(errorOf(e));
     } else {
       const result = hasOwn(msg, 'result') ? msg.result : null;
       if (result !== null && typeof result === 'object' && inheritsThen(result)) {
@@ -449,11 +538,11 @@
       } else if (!hasOwn(msg, 'method')) {
         continue;
       } else if (to !== '*' && setHas(allowed[Kind.SUBSCRIPTION], msg.method)) {
-        const params = msg.params;
+        const params = hasOwn(msg, 'params') ? msg.params : undefined;
         if (params !== null && typeof params === 'object' && hasOwn(params, 'subscription')) onSubscriptionMessage(msg.method, params);
       } else if (setHas(allowed[Kind.EVENT], msg.method)) {
         // A relayed event names the window it came from; the host's own pushes do not.
-        const meta = typeof msg.from === 'string' ? freeze({ __proto__: null, from: msg.from }) : HOST_META;
+        const meta = hasOwn(msg, 'from') && typeof msg.from === 'string' ? freeze({ __proto__: null, from: msg.from }) : HOST_META;
         emit(msg.method, hasOwn(msg, 'params') ? msg.params : undefined, meta);
       }
     }
@@ -462,15 +551,36 @@
   // ---- The API ----------------------------------------------------------------------------
   const promiseThen = PromiseCtor.prototype.then;
   /**
+   * What a sealed promise names as its constructor: its species is the original `Promise`,
+   * whatever a page script later sets as `Promise[Symbol.species]` (`then`, `catch` and
+   * `finally` create their derived promise with the species, which would see the result).
+   */
+  const SPECIES = { __proto__: null };
+  /**
    * Gives a promise its own `then` and `constructor`, so neither a patched
-   * `Promise.prototype.then` nor a patched `constructor` (which makes `await` call `then`)
-   * sees the result.
+   * `Promise.prototype.then`, nor a patched `constructor` or `Promise[Symbol.species]` (which
+   * `await`, `catch` and `finally` consult), sees the result.
    */
   const sealed = (promise) => {
     defineProperty(promise, 'then', { __proto__: null, value: promiseThen });
-    defineProperty(promise, 'constructor', { __proto__: null, value: PromiseCtor });
+    defineProperty(promise, 'constructor', { __proto__: null, value: SPECIES });
     return promise;
   };
+  /**
+   * The species of sealed promises: what `then`, `catch` and `finally` derive from one is
+   * sealed too, so `finally`'s inner promise (which holds the result) is never created, nor
+   * chained, with a page script's `Promise[Symbol.species]`.
+   */
+  class SealedPromise extends PromiseCtor {
+    constructor(executor) {
+      super(executor);
+      sealed(this);
+    }
+  }
+  defineProperty(SPECIES, SymbolSpecies, { __proto__: null, value: SealedPromise });
+  freeze(SPECIES);
+  freeze(SealedPromise.prototype);
+  freeze(SealedPromise);
 
   /**
    * Calls a host method; resolves with its result, rejects with an `RpcError`.
@@ -721,10 +831,10 @@
     pendingCount,
     subscriptionCount,
     RpcError,
-    methods: freeze(config.methods.slice()),
-    notifications: freeze(config.notifications.slice()),
-    events: freeze(config.events.slice()),
-    subscriptions: freeze(config.subscriptions.slice()),
+    methods: freeze(page.methods.slice()),
+    notifications: freeze(page.notifications.slice()),
+    events: freeze(page.events.slice()),
+    subscriptions: freeze(page.subscriptions.slice()),
   });
   for (const fn of [invoke, notify, subscribe, on, once, listenerCount, pendingCount, subscriptionCount]) freeze(fn);
   defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
