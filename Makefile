@@ -34,8 +34,9 @@ lint: deps
 	cargo clippy -p rpcview --no-default-features --quiet -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p rpcview -p rpcview-contract
 
-# The schema checks with real tools: the OpenRPC project's validator, and tsc --strict over
-# the generated TypeScript, a sample consumer, every serde shape, the demo (checkJs), and the
+# The schema checks with real tools: the OpenRPC project's validator, dereferencer and call
+# validator, ajv in strict mode, the generated client in node, and tsc --strict over the
+# generated TypeScript, a sample consumer, every serde shape, the demo (checkJs), and the
 # hello example's TypeScript page (whose committed app.js must be tsc's output).
 schema-check: deps
 	cd tests/ts && node --test && $(TSC) -p tsconfig.json && $(TSC) -p tsconfig.shapes.json

@@ -126,12 +126,33 @@ export interface Methods {
   "notes.save": { params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null]; result: Note };
   /** Sends a declared event to another open window, whose listener learns the sender's label. Errors: no such window (-32602), the payload does not match the event (-32602), the target may not receive the event (-32001). */
   "rpcview.relay": { params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown]; result: null };
+  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
+  "rpc.discover": { params: [] | Record<string, never>; result: { openrpc: string; [key: string]: unknown } };
+}
+
+/**
+ * What `invoke` takes after a method's name: its params (optional when every param is), then
+ * options.
+ */
+export interface InvokeArgs {
+  "app.new_window": [params?: [] | Record<string, never>, options?: InvokeOptions];
+  "notes.delete": [params: { id: string } | [id: string], options?: InvokeOptions];
+  "notes.get": [params: { id: string } | [id: string], options?: InvokeOptions];
+  "notes.list": [params?: [] | Record<string, never>, options?: InvokeOptions];
+  "notes.save": [params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null], options?: InvokeOptions];
+  "rpcview.relay": [params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown], options?: InvokeOptions];
+  "rpc.discover": [params?: [] | Record<string, never>, options?: InvokeOptions];
 }
 
 /** Params of every notification, by name. */
 export interface Notifications {
   /** A log line from the page, printed by the host. */
   "app.log": { params: { level: LogLevel; message: string } | [level: LogLevel, message: string] };
+}
+
+/** What `notify` takes after a notification's name: its params (optional when every param is). */
+export interface NotifyArgs {
+  "app.log": [params: { level: LogLevel; message: string } | [level: LogLevel, message: string]];
 }
 
 /** Params and item type of every subscription, by name. */
@@ -158,22 +179,13 @@ export interface Events {
 
 /** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
-  /** A log line from the page, printed by the host. */
-  notify(method: "app.log", params: { level: LogLevel; message: string } | [level: LogLevel, message: string]): void;
-  /** Opens another window on the notes; returns its label. Windows it opens may not open more. */
-  invoke(method: "app.new_window", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<string>;
-  /** Deletes a note; deleting a missing note is not an error. */
-  invoke(method: "notes.delete", params: { id: string } | [id: string], options?: InvokeOptions): Promise<null>;
-  /** One note, by id. */
-  invoke(method: "notes.get", params: { id: string } | [id: string], options?: InvokeOptions): Promise<Note>;
-  /** Every note, most recently changed first. */
-  invoke(method: "notes.list", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<NoteSummary[]>;
-  /** Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile. */
-  invoke(method: "notes.save", params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null], options?: InvokeOptions): Promise<Note>;
-  /** Sends a declared event to another open window, whose listener learns the sender's label. Errors: no such window (-32602), the payload does not match the event (-32602), the target may not receive the event (-32001). */
-  invoke(method: "rpcview.relay", params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown], options?: InvokeOptions): Promise<null>;
-  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
-  invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
+  /**
+   * Calls a method (see `Methods`); resolves with its result, rejects with an `RpcError`
+   * (its code, message and data as the host sent them).
+   */
+  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;
+  /** Sends a notification (see `Notifications`): no reply, no error comes back. */
+  notify<N extends keyof Notifications>(method: N, ...args: NotifyArgs[N]): void;
   /**
    * Opens a subscription; resolves with it once the host has accepted it. Items go to
    * `onItem` if given, else to `for await` over the subscription.

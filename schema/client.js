@@ -5,25 +5,49 @@
 /**
  * A client over `api`: every method, notification and subscription as a function, grouped
  * by the dots in its name.
- * @param {import('./api').Api} [api] default: `window.api`
+ * @param {import('./api').Api} [api] default: `window.api`, looked up at the first call (so
+ * this module may load before the bridge is there)
  * @returns {import('./client').Client}
  */
-export function createClient(api = /** @type {any} */ (globalThis).api) {
+export function createClient(api) {
   // Untyped inside (client.d.ts types every function), so that it checks whatever the API has:
   // `notify` is not even declared when there are no notifications.
-  const raw = /** @type {any} */ (api);
+  /** @type {any} */
+  let found = api;
+  /**
+   * The bridge: `api`, else `window.api` once there is one.
+   * @param {string} what what the page called, for the error
+   * @returns {any}
+   */
+  const raw = (what) => {
+    if (found == null) found = /** @type {any} */ (globalThis).api;
+    if (found == null) throw missing(what);
+    return found;
+  };
+  /**
+   * `f()`, or a promise rejected with what it threw: a call that returns a promise fails
+   * through it.
+   * @param {() => Promise<unknown>} f
+   */
+  const settle = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
   /** @param {string} m */
-  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.invoke(m, params, options);
+  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => settle(() => raw(m).invoke(m, params, options));
   /** @param {string} m */
-  const call0 = (m) => (/** @type {any} */ options) => raw.invoke(m, undefined, options);
+  const call0 = (m) => (/** @type {any} */ options) => settle(() => raw(m).invoke(m, undefined, options));
   /** @param {string} m */
-  const send = (m) => (/** @type {any} */ params) => raw.notify(m, params);
+  const send = (m) => (/** @type {any} */ params) => raw(m).notify(m, params);
   /** @param {string} m */
-  const send0 = (m) => () => raw.notify(m, undefined);
+  const send0 = (m) => () => raw(m).notify(m, undefined);
   /** @param {string} m */
-  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.subscribe(m, params, options);
+  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => settle(() => raw(m).subscribe(m, params, options));
   /** @param {string} m */
-  const sub0 = (m) => (/** @type {any} */ options) => raw.subscribe(m, undefined, options);
+  const sub0 = (m) => (/** @type {any} */ options) => settle(() => raw(m).subscribe(m, undefined, options));
   return /** @type {any} */ (Object.freeze({
     app: Object.freeze({
       log: send("app.log"),
@@ -39,11 +63,26 @@ export function createClient(api = /** @type {any} */ (globalThis).api) {
     rpcview: Object.freeze({
       relay: call("rpcview.relay"),
     }),
-    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw.on(event, listener),
-    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw.once(event, listener),
+    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw(`on(${JSON.stringify(event)})`).on(event, listener),
+    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw(`once(${JSON.stringify(event)})`).once(event, listener),
   }));
 }
 
-/** The client over `window.api`. */
+/**
+ * The error of a call made where there is no `window.api`.
+ * @param {string} what
+ */
+function missing(what) {
+  const origin = /** @type {any} */ (globalThis).location?.origin;
+  const at = typeof origin === "string" && origin !== "null" ? ` (${origin})` : "";
+  return new Error(
+    `rpcview: window.api is not defined, so ${what} cannot be called. ` +
+      `Either this page is not running in an rpcview window (it was opened in a browser, or in a test without the bridge), ` +
+      `or it runs at an origin${at} that no capability grants to its window: the host gives window.api only to pages a capability names. ` +
+      `(To call through another object, pass it: createClient(api).)`,
+  );
+}
+
+/** The client over `window.api` (looked up at its first call). */
 const client = createClient();
 export default client;

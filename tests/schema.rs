@@ -181,6 +181,33 @@ fn rpc_discover_shows_only_what_the_window_may_use() {
     assert_eq!(none["error"]["code"], -32001);
 }
 
+#[test]
+fn what_the_types_cannot_catch_the_host_refuses_listing_every_violation() {
+    // `const params = { ...draft, extra: 1 }` compiles against api.d.ts (TypeScript checks
+    // extra fields only in object literals), and neither a pattern nor a length is a type.
+    let router = demo_router();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ep = Endpoint::new(
+        &router,
+        CallSite::new("main", "app://localhost"),
+        Allow::all(),
+    );
+    let params = json!({ "title": "two\nlines", "body": "b", "extra": 1 });
+    let request = json!({ "jsonrpc": "2.0", "id": 1, "method": "notes.save", "params": params });
+    let reply = rt.block_on(ep.handle(&request.to_string())).unwrap();
+    let reply: Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    let errors: BTreeMap<&str, &str> = reply["error"]["data"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{reply}");
+    assert!(errors[""].contains("'extra' was unexpected"), "{reply}");
+    assert!(errors["/title"].contains("^[^\\n]*$"), "{reply}");
+}
+
 // ---- Every shape schemars emits for serde types, generated into tests/ts/shapes ----------
 
 /// A string enum.
@@ -331,8 +358,55 @@ fn shapes_router() -> Router {
 fn every_serde_shape_generates_typescript() {
     Export::new(&shapes_router())
         .dir(root().join("tests/ts/shapes"))
-        .command("RPCVIEW_SCHEMA=write cargo test --test schema")
+        .command("RPCVIEW_SCHEMA=write cargo test -p rpcview-integration --test schema")
         .assert_fresh();
+}
+
+// ---- A recursive type alone, generated into tests/ts/recursive ---------------------------
+// The OpenRPC project's `dereferenceDocument` never returns on a type that contains itself
+// (tests/ts/interop.test.js shows it, and validates this document's calls with ajv instead).
+
+async fn count(_: Ctx, tree: Tree) -> Result<usize, RpcError> {
+    fn nodes(t: &Tree) -> usize {
+        1 + t.children.iter().map(nodes).sum::<usize>()
+    }
+    Ok(nodes(&tree))
+}
+
+async fn leaf(_: Ctx, name: (String,)) -> Result<Tree, RpcError> {
+    Ok(Tree {
+        name: name.0,
+        children: Vec::new(),
+    })
+}
+
+fn recursive_router() -> Router {
+    Api::new()
+        .info("recursive", "1.0.0")
+        .method("tree.count", count)
+        .doc("How many nodes the tree has.")
+        .example(
+            "two nodes",
+            json!({ "name": "root", "children": [{ "name": "leaf", "children": [] }] }),
+            json!(2),
+        )
+        .method("tree.leaf", leaf)
+        .doc("A tree of one node.")
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_recursive_type_is_exported() {
+    let export = Export::new(&recursive_router())
+        .dir(root().join("tests/ts/recursive"))
+        .command("RPCVIEW_SCHEMA=write cargo test -p rpcview-integration --test schema");
+    let tree = &export.document()["components"]["schemas"]["Tree"];
+    assert_eq!(
+        tree["properties"]["children"]["items"]["$ref"],
+        "#/components/schemas/Tree"
+    );
+    export.assert_fresh();
 }
 
 #[test]

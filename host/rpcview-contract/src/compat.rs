@@ -6,20 +6,42 @@
 //!   breaks; adding one does not;
 //! - a method that becomes a notification (or back) breaks; so does a method or notification
 //!   that becomes a subscription (or back);
-//! - params (of methods, notifications and subscriptions alike): a new required param, a
-//!   removed param, a param that became required, a param that moved position, or a params
-//!   schema that accepts less (narrowed type, fewer enum values, tighter bounds, a new
-//!   required field) breaks; a new optional param does not;
-//! - results, subscription items and event payloads: a schema that may now produce values the
-//!   old one could not (widened type, more enum values, a removed field) breaks; a new field
-//!   does not.
+//! - params (of methods, notifications and subscriptions alike), what pages send: a new
+//!   required param, a removed param, a param that became required, a param that moved
+//!   position, or a params schema that accepts less (narrowed) breaks; a new optional param,
+//!   or a schema that accepts more (widened), does not;
+//! - results, subscription items and event payloads, what pages receive: a schema that may
+//!   now produce values the old one could not (widened) breaks; one that produces less
+//!   (narrowed), or a new field, does not.
+//!
+//! What a schema accepts, compared everywhere in it (each rule a function below):
+//! - types: a type added or removed, `null` (an `Option`), anything (`true`, `{}`,
+//!   `serde_json::Value`); an integer is a number, and a `type` array is the union of its
+//!   types;
+//! - values: `enum` and `const` values added or removed (a renamed unit variant is both), a
+//!   type restricted to values or no longer;
+//! - unions: every variant of `oneOf` / `anyOf` (nested, behind `$ref`s), matched by tag
+//!   (`#[serde(tag = "type")]`: a field with one value in every variant), by their one field
+//!   (externally tagged enums), else by type, field names and position: a variant added or
+//!   removed, a tag renamed, and any change inside a matched variant, at its path
+//!   (`at [type="Circle"]/r`); every member of an `allOf`;
+//! - strings: `pattern` (a changed one goes both ways), `format`, `minLength`, `maxLength`;
+//! - numbers: `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (an integer's
+//!   `format`, `uint32`, counts as the bounds it stands for), `multipleOf`;
+//! - arrays: `minItems`, `maxItems`, `uniqueItems`, items (`/*`), tuple items position by
+//!   position (array-form `items`, `prefixItems`: `/[0]`);
+//! - objects: fields removed, added, required or not (`/field`), map values
+//!   (`additionalProperties`: `/{key}`), closed to unknown fields;
+//! - `$ref`s are followed on both sides; a recursive type is compared once.
 //!
 //! [`compare`] walks methods, subscriptions, params and events, applying one function per
-//! rule. Schemas are compared by `diff`, which applies the schema rules in `SCHEMA_RULES` and
-//! walks fields and items; `input` (params) and `output` (results, items, payloads) then say
-//! which findings break.
+//! rule. Schemas are compared by `diff`: each side is read as alternatives (`Alts`), compared
+//! by the rules in `UNION_RULES`; their variants are paired (`match_variants`), and each pair
+//! compared by the rules in `SCHEMA_RULES` and walked (fields, map values, items, `allOf`).
+//! Findings are sorted as narrowed or widened; `input` (params) and `output` (results,
+//! items, payloads) then say which break.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -247,7 +269,7 @@ fn param_added(what: &str, new: &Value) -> Change {
 /// the old one accepted; accepting more (or new optional fields) is compatible.
 fn input(cx: &Cx, what: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let mut d = Diff::default();
-    diff(cx, old, new, "", &mut d, 0);
+    diff(cx, old, new, "", &mut d);
     for n in d.narrowed {
         out.push(breaking(format!("{what}{n}")));
     }
@@ -280,7 +302,7 @@ fn event_payload(cx: &Cx, name: &str, old: &Value, new: &Value, out: &mut Vec<Ch
 /// optional fields) is compatible.
 fn output(cx: &Cx, what: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let mut d = Diff::default();
-    diff(cx, old, new, "", &mut d, 0);
+    diff(cx, old, new, "", &mut d);
     for w in d.widened {
         out.push(breaking(format!("{what}{w}")));
     }
@@ -371,143 +393,486 @@ struct Diff {
     widened: Vec<String>,
     /// Optional fields added: more for inputs, harmless extra for outputs; never breaking.
     added: Vec<String>,
+    /// The (old, new) pairs of schemas already compared, by their place in the documents
+    /// (where their `$ref`s lead). A recursive type (a `Tree` holding `Vec<Tree>`) meets its
+    /// own pair again and stops there; a type reached twice is reported once. Each walk is in
+    /// one direction ([`input`] or [`output`] starts its own), so the direction is implied.
+    seen: HashSet<(*const Value, *const Value)>,
 }
 
-/// One side of a schema comparison: the schema unwrapped, and its types.
-struct Side<'a> {
-    schema: &'a Value,
-    /// Whether `null` is allowed besides `schema` (an `Option`).
+/// One side of a schema comparison: what the schema accepts, as alternatives. `anyOf` and
+/// `oneOf` (nested or behind `$ref`s), `Option`s and `type` arrays are read as one union of
+/// single-typed variants, values (`enum`, `const`) and `null`.
+#[derive(Default)]
+struct Alts<'a> {
+    /// Whether anything is accepted: `true`, `{}`, or a variant that only documents
+    /// (`serde_json::Value`).
+    anything: bool,
+    /// Whether `null` is accepted (an `Option`): a `null` variant, type or value.
     nullable: bool,
-    /// The types `schema` names, `null` included when nullable.
-    types: BTreeSet<String>,
+    /// Values accepted one by one (`enum`, `const`), `null` aside.
+    values: Vec<&'a Value>,
+    /// The variants with a structure (a type, fields, bounds), one per type they accept.
+    variants: Vec<Variant<'a>>,
+    /// The fields that may tell object variants apart (`#[serde(tag = "type")]`): those with
+    /// one value (`const`) in every object variant, the likeliest first.
+    tags: Vec<String>,
+    /// The field chosen to tell object variants apart, if any (see [`choose_tags`]).
+    tag: Option<String>,
+    /// Whether variants are told apart by key (more than one schema): then their findings
+    /// name the variant.
+    keyed: bool,
 }
 
-impl<'a> Side<'a> {
+/// One variant of [`Alts`]: a schema, seen as accepting one of its types.
+struct Variant<'a> {
+    schema: &'a Value,
+    /// The type this view of `schema` accepts; `None` when the schema names none (any type).
+    ty: Option<String>,
+    /// How it is matched with the other side's variants (see [`Alts::key_variants`]).
+    key: Key,
+    /// Its fields that have one value (`const` or a one-value `enum`): maybe its tag.
+    consts: BTreeMap<&'a str, &'a Value>,
+}
+
+/// What identifies a variant across versions.
+#[derive(PartialEq)]
+enum Key {
+    /// The value of the union's tag field (internally or adjacently tagged enums).
+    Tag(Value),
+    /// The one field of an object variant (externally tagged enums: `{"Circle": {...}}`).
+    Field(String),
+    /// Neither: matched by type and fields, then by position (untagged enums, plain schemas).
+    Shape,
+}
+
+impl<'a> Alts<'a> {
+    /// The alternatives of `s`, following `$ref`s into `defs`.
     fn of(s: &'a Value, defs: &'a Map<String, Value>) -> Self {
-        let (schema, nullable) = unwrap(s, defs);
-        let mut types = types(schema);
-        if nullable && !types.is_empty() {
-            types.insert("null".into());
+        let mut alts = Self::default();
+        alts.add(s, defs, 0);
+        alts.find_tags();
+        alts
+    }
+
+    /// The alternatives of a union's members (an `anyOf` or `oneOf` beside other keywords).
+    fn of_union(members: &'a [Value], defs: &'a Map<String, Value>) -> Self {
+        let mut alts = Self::default();
+        for m in members {
+            alts.add(m, defs, 1);
         }
-        Self {
-            schema,
-            nullable,
-            types,
+        alts.find_tags();
+        alts
+    }
+
+    fn add(&mut self, s: &'a Value, defs: &'a Map<String, Value>, depth: usize) {
+        if depth > 32 {
+            self.anything = true; // a union of itself without end: nothing to compare
+            return;
+        }
+        let s = resolve(s, defs);
+        let Some(m) = s.as_object() else {
+            // `true` (anything), `false` (nothing), or not a schema: read as anything.
+            self.anything |= s != &Value::Bool(false);
+            return;
+        };
+        if let Some(c) = m.get("const") {
+            return self.add_values(std::slice::from_ref(c));
+        }
+        if let Some(e) = m.get("enum").and_then(Value::as_array) {
+            return self.add_values(e);
+        }
+        let constraints: Vec<&str> = m
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !is_annotation(k))
+            .collect();
+        match constraints.as_slice() {
+            [] => self.anything = true,
+            [k @ ("anyOf" | "oneOf" | "allOf")] => {
+                let members = m[*k].as_array().map(Vec::as_slice).unwrap_or_default();
+                match (*k, members) {
+                    ("allOf", [only]) => self.add(only, defs, depth + 1),
+                    ("allOf", _) => self.add_variant(s, defs),
+                    _ => members.iter().for_each(|v| self.add(v, defs, depth + 1)),
+                }
+            }
+            _ => self.add_variant(s, defs),
+        }
+    }
+
+    fn add_values(&mut self, values: &'a [Value]) {
+        for v in values {
+            if v.is_null() {
+                self.nullable = true;
+            } else if !self.values.contains(&v) {
+                self.values.push(v);
+            }
+        }
+    }
+
+    fn add_variant(&mut self, s: &'a Value, defs: &'a Map<String, Value>) {
+        let mut types = types(s);
+        self.nullable |= types.remove("null");
+        let consts: BTreeMap<&str, &Value> = s
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, f)| Some((k.as_str(), one_value(resolve(f, defs))?)))
+            .collect();
+        let ts: Vec<Option<String>> = if s.get("type").is_none() {
+            vec![None]
+        } else {
+            types.into_iter().map(Some).collect()
+        };
+        for ty in ts {
+            self.variants.push(Variant {
+                schema: s,
+                ty,
+                key: Key::Shape,
+                consts: consts.clone(),
+            });
+        }
+    }
+
+    /// Finds the fields that may be a tag, and whether there are several schemas (then
+    /// findings name the variant).
+    fn find_tags(&mut self) {
+        let mut schemas: Vec<*const Value> = self.variants.iter().map(|v| ptr(v.schema)).collect();
+        schemas.dedup();
+        self.keyed = schemas.len() > 1;
+        let objects: Vec<&Variant<'_>> = self
+            .variants
+            .iter()
+            .filter(|v| v.ty.as_deref() == Some("object"))
+            .collect();
+        let Some(first) = objects.first() else { return };
+        let mut tags: Vec<&str> = first
+            .consts
+            .keys()
+            .copied()
+            .filter(|k| objects.iter().all(|o| o.consts.contains_key(k)))
+            .collect();
+        // Likeliest first: values that differ in every variant, then required everywhere.
+        tags.sort_by_key(|k| {
+            let values: Vec<&Value> = objects.iter().map(|o| o.consts[k]).collect();
+            let distinct = values
+                .iter()
+                .enumerate()
+                .all(|(i, v)| !values[..i].contains(v));
+            let required = objects
+                .iter()
+                .all(|o| required_fields(o.schema).contains(*k));
+            (!distinct, !required)
+        });
+        self.tags = tags.into_iter().map(str::to_owned).collect();
+    }
+
+    /// Keys the object variants with `tag` (its value), or else by their one field
+    /// (externally tagged: `{"Circle": {...}}`); the others match by shape.
+    fn key_variants(&mut self, tag: Option<String>) {
+        for v in &mut self.variants {
+            if v.ty.as_deref() != Some("object") {
+                continue;
+            }
+            if let Some(value) = tag.as_deref().and_then(|t| v.consts.get(t)) {
+                v.key = Key::Tag((*value).clone());
+            } else if let Some(field) = only_field(v.schema) {
+                v.key = Key::Field(field);
+            }
+        }
+        self.tag = tag;
+    }
+
+    /// The types accepted, `null` included; `None`: any type.
+    fn types(&self) -> Option<BTreeSet<String>> {
+        if self.anything {
+            return None;
+        }
+        let mut t = BTreeSet::new();
+        for v in &self.variants {
+            t.insert(v.ty.clone()?);
+        }
+        t.extend(self.values.iter().map(|v| json_type(v).to_owned()));
+        if self.nullable {
+            t.insert("null".into());
+        }
+        if t.contains("number") {
+            t.remove("integer");
+        }
+        Some(t)
+    }
+
+    /// Whether one value is accepted, as far as types, values and simple bounds tell.
+    fn admits(&self, value: &Value) -> bool {
+        self.anything
+            || (value.is_null() && self.nullable)
+            || self.values.contains(&value)
+            || self.variants.iter().any(|v| admits(v, value))
+    }
+
+    /// Whether some value of type `t` may be accepted.
+    fn admits_type(&self, t: Option<&str>) -> bool {
+        let Some(t) = t else { return true };
+        self.types().is_none_or(|set| type_accepted(&set, t))
+    }
+
+    /// How a message names `v`: its label without brackets, or its type.
+    fn name(&self, v: &Variant<'_>) -> String {
+        match self.label(v) {
+            l if l.is_empty() => v.ty.clone().unwrap_or_else(|| "any".into()),
+            l => l.trim_start_matches('[').trim_end_matches(']').to_owned(),
+        }
+    }
+
+    /// How a finding names `v`: by tag value, by its one field, or by type (and rank among
+    /// variants of that type); nothing when there is only one schema.
+    fn label(&self, v: &Variant<'_>) -> String {
+        if !self.keyed {
+            return String::new();
+        }
+        match &v.key {
+            Key::Tag(value) => format!("[{}={value}]", self.tag.as_deref().unwrap_or("")),
+            Key::Field(f) => format!("[{f}]"),
+            Key::Shape => {
+                let ty = v.ty.as_deref().unwrap_or("any");
+                let same: Vec<_> = self
+                    .variants
+                    .iter()
+                    .filter(|o| o.ty == v.ty && o.key == Key::Shape)
+                    .collect();
+                match same.iter().position(|o| std::ptr::eq(o.schema, v.schema)) {
+                    Some(i) if same.len() > 1 => format!("[{ty} #{}]", i + 1),
+                    _ => format!("[{ty}]"),
+                }
+            }
         }
     }
 }
 
-/// A rule comparing one place of two schemas: `(old, new, " at /path" or "", findings)`.
-type SchemaRule = fn(&Side<'_>, &Side<'_>, &str, &mut Diff);
+/// Keywords that describe without constraining.
+fn is_annotation(key: &str) -> bool {
+    matches!(
+        key,
+        "title"
+            | "description"
+            | "default"
+            | "examples"
+            | "$comment"
+            | "readOnly"
+            | "writeOnly"
+            | "deprecated"
+            | "$schema"
+            | "$id"
+            | "definitions"
+            | "$defs"
+    ) || key.starts_with("x-")
+}
 
-/// The rules applied at every place, in the order their findings are listed.
-const SCHEMA_RULES: [SchemaRule; 6] = [
-    nullability,
-    variant_count,
-    type_set,
-    enum_presence,
-    enum_values,
-    bounds,
-];
+/// The one value a schema allows (`const` or a one-value `enum`), if so.
+fn one_value(s: &Value) -> Option<&Value> {
+    s.get("const")
+        .or_else(|| match s.get("enum")?.as_array()?.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        })
+}
 
-/// Compares `old` and `new` at `path`: applies [`SCHEMA_RULES`], then walks fields and items.
-fn diff(cx: &Cx, old: &Value, new: &Value, path: &str, d: &mut Diff, depth: usize) {
-    if depth > 16 {
-        return; // recursive types: deep enough
+/// The one field of an object schema that has exactly one.
+fn only_field(s: &Value) -> Option<String> {
+    let props = s.get("properties")?.as_object()?;
+    let [(name, _)] = props.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    Some(name.clone())
+}
+
+/// The tag fields of both sides: one both may have, the likeliest first; else, where both
+/// sides have one and one side several object variants, each side's likeliest (a renamed
+/// tag, told by [`tag_renamed`]); else none (a field that is constant on one side only is
+/// no tag).
+fn choose_tags(o: &Alts<'_>, n: &Alts<'_>) -> (Option<String>, Option<String>) {
+    if let Some(t) = o.tags.iter().find(|t| n.tags.contains(t)) {
+        return (Some(t.clone()), Some(t.clone()));
     }
-    let (o, n) = (Side::of(old, cx.old), Side::of(new, cx.new));
-    let at = if path.is_empty() {
+    let objects = |a: &Alts<'_>| {
+        a.variants
+            .iter()
+            .filter(|v| v.ty.as_deref() == Some("object"))
+            .count()
+    };
+    match (o.tags.first(), n.tags.first()) {
+        (Some(a), Some(b)) if objects(o) > 1 || objects(n) > 1 => {
+            (Some(a.clone()), Some(b.clone()))
+        }
+        _ => (None, None),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Whether a set of types accepts type `t`: it names it, or a wider one (every integer is a
+/// number).
+fn type_accepted(set: &BTreeSet<String>, t: &str) -> bool {
+    set.contains(t) || (t == "integer" && set.contains("number"))
+}
+
+/// Whether variant `v` accepts `value`: its type, and its length or numeric bounds.
+fn admits(v: &Variant<'_>, value: &Value) -> bool {
+    let t = json_type(value);
+    let fits = match v.ty.as_deref() {
+        None => true,
+        Some("number") => t == "number" || t == "integer",
+        Some("integer") => t == "integer" || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        Some(ty) => ty == t,
+    };
+    let s = v.schema;
+    fits && match value {
+        Value::String(text) => {
+            let len = text.chars().count() as f64;
+            number(s, "minLength").is_none_or(|m| len >= m)
+                && number(s, "maxLength").is_none_or(|m| len <= m)
+        }
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or_default();
+            lower_bound(s).is_none_or(|(b, ex)| if ex { x > b } else { x >= b })
+                && upper_bound(s).is_none_or(|(b, ex)| if ex { x < b } else { x <= b })
+        }
+        _ => true,
+    }
+}
+
+fn ptr(v: &Value) -> *const Value {
+    v
+}
+
+/// A bound as a message shows it: integers in full (`18446744073709551616`, not `1.8e19`).
+fn show_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 2f64.powi(127) {
+        (v as i128).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn number(s: &Value, key: &str) -> Option<f64> {
+    s.get(key).and_then(Value::as_f64)
+}
+
+/// Compares `old` and `new` at `path` (`""`, `/field`, `/*`, ...): their alternatives, then
+/// each pair of matching variants.
+fn diff(cx: &Cx, old: &Value, new: &Value, path: &str, d: &mut Diff) {
+    let (o, n) = (Alts::of(old, cx.old), Alts::of(new, cx.new));
+    alternatives(cx, o, n, path, d);
+}
+
+/// A rule comparing the alternatives of two schemas: `(old, new, " at /path" or "", findings)`.
+type UnionRule = fn(&Alts<'_>, &Alts<'_>, &str, &mut Diff);
+
+/// The rules applied to the alternatives at every place, in the order their findings are listed.
+const UNION_RULES: [UnionRule; 3] = [type_set, tag_renamed, enum_values];
+
+/// Applies [`UNION_RULES`], matches variants ([`match_variants`]), reports the unmatched and
+/// compares the matched ([`variant`]). Nothing more is compared where either side accepts
+/// anything.
+fn alternatives(cx: &Cx, mut o: Alts<'_>, mut n: Alts<'_>, path: &str, d: &mut Diff) {
+    let (ot, nt) = choose_tags(&o, &n);
+    o.key_variants(ot);
+    n.key_variants(nt);
+    let (o, n) = (&o, &n);
+    let at = at(path);
+    for rule in UNION_RULES {
+        rule(o, n, &at, d);
+    }
+    if o.anything || n.anything {
+        return;
+    }
+    let matched = match_variants(o, n);
+    for ov in matched.old_only {
+        variant_removed(ov, o, n, &at, d);
+    }
+    for nv in matched.new_only {
+        variant_added(nv, o, n, &at, d);
+    }
+    for (ov, nv) in matched.pairs {
+        variant(cx, ov, nv, &format!("{path}{}", o.label(ov)), d);
+    }
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
         String::new()
     } else {
         format!(" at {path}")
-    };
-    for rule in SCHEMA_RULES {
-        rule(&o, &n, &at, d);
-    }
-    fields(cx, &o, &n, path, d, depth);
-    if let (Some(oi), Some(ni)) = (o.schema.get("items"), n.schema.get("items")) {
-        if oi.is_object() && ni.is_object() {
-            diff(cx, oi, ni, &format!("{path}/*"), d, depth + 1);
-        }
-    }
-}
-
-/// A schema without types that becomes nullable accepts more (`null`); one that stops being
-/// nullable accepts less. (With types, `null` is one of them: see [`type_set`].)
-fn nullability(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
-    if o.types.is_empty() && n.types.is_empty() && o.nullable != n.nullable {
-        if n.nullable {
-            d.widened.push(format!("{at}: became nullable"));
-        } else {
-            d.narrowed.push(format!("{at}: no longer nullable"));
-        }
-    }
-}
-
-/// Fewer `oneOf` / `anyOf` variants accept less; more accept more.
-fn variant_count(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
-    for key in ["oneOf", "anyOf"] {
-        let count = |s: &Value| s.get(key).and_then(Value::as_array).map(Vec::len);
-        if let (Some(a), Some(b)) = (count(o.schema), count(n.schema)) {
-            if b < a {
-                d.narrowed.push(format!("{at}: variants {a} → {b}"));
-            } else if b > a {
-                d.widened.push(format!("{at}: variants {a} → {b}"));
-            }
-        }
     }
 }
 
 /// Other types: fewer accept less, more accept more, others both (an integer is a number).
-fn type_set(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
-    let (ot, nt) = (&o.types, &n.types);
-    if !ot.is_empty() && !nt.is_empty() && ot != nt {
-        // Every integer is a number: a set of types accepts a type if it names it or a wider one.
-        let accepts = |set: &BTreeSet<String>, t: &str| {
-            set.contains(t) || (t == "integer" && set.contains("number"))
-        };
-        let fmt = |t: &BTreeSet<String>| t.iter().cloned().collect::<Vec<_>>().join("|");
-        let msg = format!("{at}: type {} → {}", fmt(ot), fmt(nt));
-        let old_fits_new = ot.iter().all(|t| accepts(nt, t));
-        let new_fits_old = nt.iter().all(|t| accepts(ot, t));
-        match (old_fits_new, new_fits_old) {
-            (true, false) => d.widened.push(msg),
-            (false, true) => d.narrowed.push(msg),
-            _ => {
-                d.narrowed.push(msg.clone());
-                d.widened.push(msg);
-            }
+/// `null` is a type (an `Option`); a schema that accepts anything (`true`, `{}`,
+/// `serde_json::Value`) has every type.
+fn type_set(o: &Alts<'_>, n: &Alts<'_>, at: &str, d: &mut Diff) {
+    let fmt = |t: &Option<BTreeSet<String>>| match t {
+        None => "any".to_owned(),
+        Some(t) if t.is_empty() => "nothing".to_owned(),
+        Some(t) => t.iter().cloned().collect::<Vec<_>>().join("|"),
+    };
+    let (ot, nt) = (o.types(), n.types());
+    let msg = format!("{at}: type {} → {}", fmt(&ot), fmt(&nt));
+    let (old_fits_new, new_fits_old) = match (&ot, &nt) {
+        (Some(a), Some(b)) if a == b => return,
+        (Some(a), Some(b)) => (
+            a.iter().all(|t| type_accepted(b, t)),
+            b.iter().all(|t| type_accepted(a, t)),
+        ),
+        (Some(_), None) => (true, false),
+        (None, Some(_)) => (false, true),
+        (None, None) if o.anything == n.anything => return,
+        (None, None) => (n.anything, o.anything),
+    };
+    match (old_fits_new, new_fits_old) {
+        (true, false) => d.widened.push(msg),
+        (false, true) => d.narrowed.push(msg),
+        _ => {
+            d.narrowed.push(msg.clone());
+            d.widened.push(msg);
         }
     }
 }
 
-/// A schema restricted to an `enum` accepts less; one no longer an `enum` accepts more.
-fn enum_presence(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
-    match (
-        o.schema.get("enum").is_some(),
-        n.schema.get("enum").is_some(),
-    ) {
-        (false, true) => d.narrowed.push(format!("{at}: restricted to an enum")),
-        (true, false) => d.widened.push(format!("{at}: no longer an enum")),
-        _ => {}
+/// A union whose tag field changed name (`#[serde(tag = "type")]` → `"kind"`) breaks both
+/// ways: no value of one has the other's tag.
+fn tag_renamed(o: &Alts<'_>, n: &Alts<'_>, at: &str, d: &mut Diff) {
+    if let (Some(a), Some(b)) = (&o.tag, &n.tag) {
+        if a != b {
+            d.narrowed.push(format!("{at}: tag '{a}' → '{b}'"));
+            d.widened.push(format!("{at}: tag '{a}' → '{b}'"));
+        }
     }
 }
 
-/// Enum values removed accept less; enum values added accept more.
-fn enum_values(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
-    let (Some(oe), Some(ne)) = (
-        o.schema.get("enum").and_then(Value::as_array),
-        n.schema.get("enum").and_then(Value::as_array),
-    ) else {
-        return;
-    };
-    let missing = |from: &Vec<Value>, other: &Vec<Value>| -> Vec<String> {
-        from.iter()
-            .filter(|v| !other.contains(v))
-            .map(Value::to_string)
+/// Values (`enum`, `const`, a renamed unit variant) the new side no longer accepts are removed
+/// (accepts less); values the old side did not accept are added (accepts more). A value still
+/// accepted by a variant of the other side (a string enum widened to any string) is neither.
+fn enum_values(o: &Alts<'_>, n: &Alts<'_>, at: &str, d: &mut Diff) {
+    let missing = |from: &Alts<'_>, other: &Alts<'_>| -> Vec<String> {
+        from.values
+            .iter()
+            .filter(|v| !other.admits(v))
+            .map(|v| v.to_string())
             .collect()
     };
-    let (removed, added) = (missing(oe, ne), missing(ne, oe));
+    let (removed, added) = (missing(o, n), missing(n, o));
     if !removed.is_empty() {
         d.narrowed
             .push(format!("{at}: enum values removed: {}", removed.join(", ")));
@@ -518,21 +883,164 @@ fn enum_values(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
     }
 }
 
-/// A tighter bound (a new one, a higher minimum, a lower maximum, on lengths, values or
-/// item counts) accepts less; a looser or dropped one accepts more.
-fn bounds(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
+/// Variants of both sides, paired; and those of each side left over.
+struct Matched<'x, 'a> {
+    pairs: Vec<(&'x Variant<'a>, &'x Variant<'a>)>,
+    old_only: Vec<&'x Variant<'a>>,
+    new_only: Vec<&'x Variant<'a>>,
+}
+
+/// Pairs variants: by tag value or single field where they have one; then by type (an integer
+/// goes with a number) and the same field names; then by type, in order.
+fn match_variants<'x, 'a>(o: &'x Alts<'a>, n: &'x Alts<'a>) -> Matched<'x, 'a> {
+    fn group<'v>(v: &'v Variant<'_>) -> Option<&'v str> {
+        match v.ty.as_deref() {
+            Some("integer") => Some("number"),
+            t => t,
+        }
+    }
+    let same_group = |a: &Variant<'_>, b: &Variant<'_>| {
+        group(a).is_none() || group(b).is_none() || group(a) == group(b)
+    };
+    let names = |v: &Variant<'_>| {
+        v.schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect::<BTreeSet<_>>())
+    };
+    // Keys count where either side is a union: a plain schema is matched by its shape.
+    let keyed = o.keyed || n.keyed;
+    let shape = |v: &Variant<'_>| !keyed || v.key == Key::Shape;
+    type Pass<'p> = &'p dyn Fn(&Variant<'_>, &Variant<'_>) -> bool;
+    let passes: [Pass<'_>; 3] = [
+        &|a, b| !shape(a) && a.key == b.key && same_group(a, b),
+        &|a, b| shape(a) && shape(b) && same_group(a, b) && names(a) == names(b),
+        &|a, b| shape(a) && shape(b) && same_group(a, b),
+    ];
+    let mut new_used = vec![false; n.variants.len()];
+    let mut old_used = vec![false; o.variants.len()];
+    let mut pairs = Vec::new();
+    for pass in passes {
+        for (i, ov) in o.variants.iter().enumerate() {
+            if old_used[i] {
+                continue;
+            }
+            let found = n
+                .variants
+                .iter()
+                .enumerate()
+                .find(|(j, nv)| !new_used[*j] && pass(ov, nv));
+            if let Some((j, nv)) = found {
+                old_used[i] = true;
+                new_used[j] = true;
+                pairs.push((ov, nv));
+            }
+        }
+    }
+    let unused = |vs: &'x [Variant<'a>], used: &[bool]| {
+        vs.iter()
+            .zip(used)
+            .filter(|(_, u)| !**u)
+            .map(|(v, _)| v)
+            .collect()
+    };
+    Matched {
+        old_only: unused(&o.variants, &old_used),
+        new_only: unused(&n.variants, &new_used),
+        pairs,
+    }
+}
+
+/// An old variant with no counterpart accepts less: removed (a variant of an enum), or
+/// restricted to values (a string that became an enum of strings). A variant whose type the
+/// new side lacks altogether is already told by [`type_set`].
+fn variant_removed(v: &Variant<'_>, o: &Alts<'_>, n: &Alts<'_>, at: &str, d: &mut Diff) {
+    if n.admits_type(v.ty.as_deref()) {
+        d.narrowed.push(if became_values(v, n) {
+            format!("{at}: restricted to an enum")
+        } else {
+            format!("{at}: variant {} removed", o.name(v))
+        });
+    }
+}
+
+/// A new variant with no counterpart accepts more: added (a variant of an enum), or no longer
+/// restricted to values. A variant of a type the old side lacked is already told by
+/// [`type_set`].
+fn variant_added(v: &Variant<'_>, o: &Alts<'_>, n: &Alts<'_>, at: &str, d: &mut Diff) {
+    if o.admits_type(v.ty.as_deref()) {
+        d.widened.push(if became_values(v, o) {
+            format!("{at}: no longer an enum")
+        } else {
+            format!("{at}: variant {} added", n.name(v))
+        });
+    }
+}
+
+/// Whether the other side takes, in place of variant `v`, values of its type.
+fn became_values(v: &Variant<'_>, other: &Alts<'_>) -> bool {
+    v.key == Key::Shape
+        && other.values.iter().any(|x| {
+            v.ty.as_deref()
+                .is_none_or(|t| t == json_type(x) || (t == "number" && json_type(x) == "integer"))
+        })
+}
+
+/// A rule comparing one keyword of two matched variants: `(old, new, " at /path" or "",
+/// findings)`.
+type SchemaRule = fn(&Value, &Value, &str, &mut Diff);
+
+/// The rules applied to every pair of matched variants, in the order their findings are listed.
+const SCHEMA_RULES: [SchemaRule; 7] = [
+    bounds,
+    numeric_bounds,
+    multiple_of,
+    pattern,
+    format,
+    unique_items,
+    closed_object,
+];
+
+/// Compares two matched variants at `path`: applies [`SCHEMA_RULES`], then walks fields, map
+/// values, items (tuples position by position), `allOf` members and a union beside other
+/// keywords. A pair already compared (a recursive type) is not compared again.
+fn variant(cx: &Cx, o: &Variant<'_>, n: &Variant<'_>, path: &str, d: &mut Diff) {
+    if !d.seen.insert((ptr(o.schema), ptr(n.schema))) {
+        return;
+    }
+    let (os, ns) = (o.schema, n.schema);
+    let at = at(path);
+    for rule in SCHEMA_RULES {
+        rule(os, ns, &at, d);
+    }
+    fields(cx, os, ns, path, d);
+    map_values(cx, os, ns, path, d);
+    items(cx, os, ns, path, d);
+    all_of(cx, os, ns, path, d);
+    inner_union(cx, os, ns, path, d);
+}
+
+/// Pushes a finding: `Some(true)` narrowed, `Some(false)` widened, `None` nothing.
+fn tightened(tighter: Option<bool>, msg: impl FnOnce() -> String, d: &mut Diff) {
+    match tighter {
+        Some(true) => d.narrowed.push(msg()),
+        Some(false) => d.widened.push(msg()),
+        None => {}
+    }
+}
+
+/// A tighter bound (a new one, a higher minimum, a lower maximum, on lengths, item or field
+/// counts) accepts less; a looser or dropped one accepts more.
+fn bounds(o: &Value, n: &Value, at: &str, d: &mut Diff) {
     for (key, lower_is_tighter) in [
         ("minLength", false),
-        ("minimum", false),
         ("minItems", false),
+        ("minProperties", false),
         ("maxLength", true),
-        ("maximum", true),
         ("maxItems", true),
+        ("maxProperties", true),
     ] {
-        let (a, b) = (
-            o.schema.get(key).and_then(Value::as_f64),
-            n.schema.get(key).and_then(Value::as_f64),
-        );
+        let (a, b) = (number(o, key), number(n, key));
         let tighter = match (a, b) {
             (None, Some(_)) => Some(true),
             (Some(_), None) => Some(false),
@@ -540,40 +1048,237 @@ fn bounds(o: &Side<'_>, n: &Side<'_>, at: &str, d: &mut Diff) {
             _ => None,
         };
         let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
-        match tighter {
-            Some(true) => d
-                .narrowed
-                .push(format!("{at}: {key} {} → {}", show(a), show(b))),
-            Some(false) => d
-                .widened
-                .push(format!("{at}: {key} {} → {}", show(a), show(b))),
-            None => {}
+        tightened(
+            tighter,
+            || format!("{at}: {key} {} → {}", show(a), show(b)),
+            d,
+        );
+    }
+}
+
+/// The lower bound of numbers, and whether it is exclusive: the tightest of `minimum`,
+/// `exclusiveMinimum` (a number, or draft-04's `true` beside `minimum`) and the minimum of a
+/// number type's `format` (`uint32`: 0).
+fn lower_bound(s: &Value) -> Option<(f64, bool)> {
+    let implied = format_bounds(s.get("format").and_then(Value::as_str).unwrap_or_default())
+        .and_then(|(min, _)| min);
+    bound(s, "minimum", "exclusiveMinimum", implied, |a, b| a > b)
+}
+
+/// The upper bound of numbers, and whether it is exclusive (see [`lower_bound`]).
+fn upper_bound(s: &Value) -> Option<(f64, bool)> {
+    let implied = format_bounds(s.get("format").and_then(Value::as_str).unwrap_or_default())
+        .and_then(|(_, max)| max);
+    bound(s, "maximum", "exclusiveMaximum", implied, |a, b| a < b)
+}
+
+/// The tightest of the bounds `key`, `exclusive` and `implied` (by a format) of `s`.
+fn bound(
+    s: &Value,
+    key: &str,
+    exclusive: &str,
+    implied: Option<f64>,
+    tighter: fn(f64, f64) -> bool,
+) -> Option<(f64, bool)> {
+    let inclusive = number(s, key);
+    let mut candidates = vec![inclusive.map(|b| (b, false)), implied.map(|b| (b, false))];
+    match s.get(exclusive) {
+        Some(Value::Bool(true)) => candidates[0] = inclusive.map(|b| (b, true)),
+        Some(e) => candidates.push(e.as_f64().map(|b| (b, true))),
+        None => {}
+    }
+    // The tightest; at equal values, an exclusive one.
+    candidates.into_iter().flatten().reduce(|a, b| {
+        if tighter(b.0, a.0) || (b.0 == a.0 && b.1) {
+            b
+        } else {
+            a
         }
+    })
+}
+
+/// A higher `minimum` (or an exclusive one where it was inclusive), a lower `maximum`, or a
+/// new one, accepts less; the reverse accepts more.
+fn numeric_bounds(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let show = |b: Option<(f64, bool)>| match b {
+        None => "none".to_owned(),
+        Some((v, false)) => show_number(v),
+        Some((v, true)) => format!("{} (exclusive)", show_number(v)),
+    };
+    for (key, get, above) in [
+        ("minimum", lower_bound as fn(&Value) -> _, true),
+        ("maximum", upper_bound, false),
+    ] {
+        let (a, b) = (get(o), get(n));
+        let tighter = match (a, b) {
+            (None, Some(_)) => Some(true),
+            (Some(_), None) => Some(false),
+            (Some(a), Some(b)) if a != b => Some(if a.0 == b.0 {
+                b.1 // same bound, now exclusive
+            } else {
+                (b.0 > a.0) == above
+            }),
+            _ => None,
+        };
+        tightened(
+            tighter,
+            || format!("{at}: {key} {} → {}", show(a), show(b)),
+            d,
+        );
+    }
+}
+
+/// A `multipleOf` that is a multiple of the old one (2 → 4), or a new one, accepts less; a
+/// divisor of it (4 → 2), or none, accepts more; another (2 → 3), both.
+fn multiple_of(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let (a, b) = (number(o, "multipleOf"), number(n, "multipleOf"));
+    let divides = |x: f64, y: f64| {
+        let r = y / x;
+        (r - r.round()).abs() < 1e-9
+    };
+    let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
+    let msg = format!("{at}: multipleOf {} → {}", show(a), show(b));
+    match (a, b) {
+        (None, Some(_)) => d.narrowed.push(msg),
+        (Some(_), None) => d.widened.push(msg),
+        (Some(a), Some(b)) if a != b => match (divides(a, b), divides(b, a)) {
+            (true, _) => d.narrowed.push(msg),
+            (_, true) => d.widened.push(msg),
+            _ => {
+                d.narrowed.push(msg.clone());
+                d.widened.push(msg);
+            }
+        },
+        _ => {}
+    }
+}
+
+/// A string `pattern` added accepts less; removed, more; changed, both (regular expressions
+/// are not compared): so a changed pattern breaks params and results alike.
+fn pattern(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let get = |s: &Value| s.get("pattern").and_then(Value::as_str).map(str::to_owned);
+    let (a, b) = (get(o), get(n));
+    let show = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |p| format!("/{p}/"));
+    let msg = format!("{at}: pattern {} → {}", show(&a), show(&b));
+    match (&a, &b) {
+        (None, Some(_)) => d.narrowed.push(msg),
+        (Some(_), None) => d.widened.push(msg),
+        (Some(x), Some(y)) if x != y => {
+            d.narrowed.push(msg.clone());
+            d.widened.push(msg);
+        }
+        _ => {}
+    }
+}
+
+/// The bounds a number type's `format` stands for, `(minimum, maximum)` (`schemars` names
+/// Rust's number types so: `uint8` is `0..=255`); `None`: not a number type's format. These
+/// are the bounds rpcview's documents write in place of such formats, so a schema with the
+/// format and one with its bounds compare equal.
+fn format_bounds(f: &str) -> Option<(Option<f64>, Option<f64>)> {
+    let bits = |b: i32| 2f64.powi(b);
+    let signed = |b: i32| Some((Some(-bits(b - 1)), Some(bits(b - 1) - 1.0)));
+    let unsigned = |b: i32| Some((Some(0.0), Some(bits(b) - 1.0)));
+    match f {
+        "int8" => signed(8),
+        "int16" => signed(16),
+        "int32" => signed(32),
+        "int64" | "int" => signed(64),
+        "uint8" => unsigned(8),
+        "uint16" => unsigned(16),
+        "uint32" => unsigned(32),
+        "uint64" | "uint" => unsigned(64),
+        "uint128" => Some((Some(0.0), None)),
+        "int128" | "float" | "double" => Some((None, None)),
+        _ => None,
+    }
+}
+
+/// A `format` added accepts less; removed, more; changed, both. (A number type's format is
+/// compared as the bounds it stands for: see [`format_bounds`].)
+fn format(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let get = |s: &Value| {
+        s.get("format")
+            .and_then(Value::as_str)
+            .filter(|f| format_bounds(f).is_none())
+            .map(str::to_owned)
+    };
+    let (a, b) = (get(o), get(n));
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    let msg = format!("{at}: format {} → {}", show(&a), show(&b));
+    match (&a, &b) {
+        (None, Some(_)) => d.narrowed.push(msg),
+        (Some(_), None) => d.widened.push(msg),
+        (Some(x), Some(y)) if x != y => {
+            d.narrowed.push(msg.clone());
+            d.widened.push(msg);
+        }
+        _ => {}
+    }
+}
+
+/// Items that must become unique (a `Vec` turned `HashSet`) accept less; the reverse, more.
+fn unique_items(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let get = |s: &Value| {
+        s.get("uniqueItems")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    match (get(o), get(n)) {
+        (false, true) => d.narrowed.push(format!("{at}: items must be unique")),
+        (true, false) => d.widened.push(format!("{at}: items no longer unique")),
+        _ => {}
+    }
+}
+
+/// An object closed to unknown fields (`additionalProperties: false`, `deny_unknown_fields`)
+/// accepts less; one opened accepts more, harmless as an output (extra fields), so never
+/// breaking.
+fn closed_object(o: &Value, n: &Value, at: &str, d: &mut Diff) {
+    let closed = |s: &Value| s.get("additionalProperties") == Some(&Value::Bool(false));
+    match (closed(o), closed(n)) {
+        (false, true) => d.narrowed.push(format!("{at}: unknown fields refused")),
+        (true, false) => d.added.push(format!("{at}: unknown fields allowed")),
+        _ => {}
     }
 }
 
 /// Walks the fields of two object schemas: applies the field rules to each, and compares the
-/// schemas of the fields both have.
-fn fields(cx: &Cx, o: &Side<'_>, n: &Side<'_>, path: &str, d: &mut Diff, depth: usize) {
-    let (Some(op), Some(np)) = (
-        o.schema.get("properties").and_then(Value::as_object),
-        n.schema.get("properties").and_then(Value::as_object),
-    ) else {
-        return;
+/// schemas of the fields both have (a field only one has is compared with the other's map
+/// values, where it is a map).
+fn fields(cx: &Cx, o: &Value, n: &Value, path: &str, d: &mut Diff) {
+    let empty = Map::new();
+    fn props(s: &Value) -> Option<&Map<String, Value>> {
+        s.get("properties").and_then(Value::as_object)
+    }
+    fn map_of(s: &Value) -> Option<&Value> {
+        s.get("additionalProperties").filter(|a| !a.is_boolean())
+    }
+    let (op, np) = match (props(o), props(n)) {
+        (None, None) => return,
+        (a, b) => (a.unwrap_or(&empty), b.unwrap_or(&empty)),
     };
-    let (or, nr) = (required_fields(o.schema), required_fields(n.schema));
+    let (or, nr) = (required_fields(o), required_fields(n));
     for (k, os) in op {
         let p = format!("{path}/{k}");
-        match np.get(k) {
-            None => field_removed(&p, d),
-            Some(ns) => {
+        match (np.get(k), map_of(n)) {
+            (Some(ns), _) => {
                 field_requiredness(or.contains(k), nr.contains(k), &p, d);
-                diff(cx, os, ns, &p, d, depth + 1);
+                diff(cx, os, ns, &p, d);
             }
+            (None, Some(values)) => {
+                field_requiredness(or.contains(k), false, &p, d);
+                diff(cx, os, values, &p, d);
+            }
+            (None, None) => field_removed(&p, d),
         }
     }
-    for k in np.keys().filter(|k| !op.contains_key(*k)) {
-        field_added(nr.contains(k), &format!("{path}/{k}"), d);
+    for (k, ns) in np.iter().filter(|(k, _)| !op.contains_key(*k)) {
+        let p = format!("{path}/{k}");
+        field_added(nr.contains(k), &p, d);
+        if let Some(os) = map_of(o) {
+            diff(cx, os, ns, &p, d);
+        }
     }
 }
 
@@ -617,6 +1322,120 @@ fn field_added(required: bool, p: &str, d: &mut Diff) {
     }
 }
 
+/// Anything, where a schema leaves a place open (no `items`, no `additionalProperties`).
+static ANYTHING: Value = Value::Bool(true);
+
+/// Compares the values of two maps (`additionalProperties` schemas), at `/{key}`; a side
+/// without one accepts any value there. (`false`, closed to unknown fields, is
+/// [`closed_object`]'s.)
+fn map_values(cx: &Cx, o: &Value, n: &Value, path: &str, d: &mut Diff) {
+    fn get(s: &Value) -> Option<&Value> {
+        s.get("additionalProperties")
+    }
+    let closed = Some(&Value::Bool(false));
+    if get(o) == closed || get(n) == closed {
+        return;
+    }
+    if get(o).is_some() || get(n).is_some() {
+        let (a, b) = (get(o).unwrap_or(&ANYTHING), get(n).unwrap_or(&ANYTHING));
+        diff(cx, a, b, &format!("{path}/{{key}}"), d);
+    }
+}
+
+/// The positional item schemas of a tuple: `prefixItems`, or draft-07's array-form `items`.
+fn tuple(s: &Value) -> Option<&[Value]> {
+    s.get("prefixItems")
+        .or_else(|| s.get("items").filter(|i| i.is_array()))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+}
+
+/// The schema of items past the tuple (every item, when not a tuple): `items` beside
+/// `prefixItems`, `additionalItems` beside array-form `items`, or `items`.
+fn rest(s: &Value) -> Option<&Value> {
+    if s.get("prefixItems").is_some() {
+        s.get("items")
+    } else if s.get("items").is_some_and(Value::is_array) {
+        s.get("additionalItems")
+    } else {
+        s.get("items")
+    }
+}
+
+/// Compares array items: every item (`/*`), or tuple items position by position (`/[0]`),
+/// a tuple's position against the other side's every-item schema where one is a `Vec`.
+/// Lengths are [`bounds`]' (`minItems`, `maxItems`).
+fn items<'a>(cx: &Cx, o: &'a Value, n: &'a Value, path: &str, d: &mut Diff) {
+    match (tuple(o), tuple(n)) {
+        (None, None) => {
+            let (a, b) = match (rest(o), rest(n)) {
+                (None, None) => return,
+                (a, b) => (a.unwrap_or(&ANYTHING), b.unwrap_or(&ANYTHING)),
+            };
+            diff(cx, a, b, &format!("{path}/*"), d);
+        }
+        (ot, nt) => {
+            let len = ot
+                .map_or(0, <[Value]>::len)
+                .max(nt.map_or(0, <[Value]>::len));
+            for i in 0..len {
+                let pos = |t: Option<&'a [Value]>, s: &'a Value| {
+                    t.and_then(|t| t.get(i)).or_else(|| rest(s))
+                };
+                if let (Some(a), Some(b)) = (pos(ot, o), pos(nt, n)) {
+                    diff(cx, a, b, &format!("{path}/[{i}]"), d);
+                }
+            }
+        }
+    }
+}
+
+/// Compares the members of `allOf`s (each constrains the same value), position by position:
+/// a member added accepts less, one removed accepts more.
+fn all_of(cx: &Cx, o: &Value, n: &Value, path: &str, d: &mut Diff) {
+    fn get(s: &Value) -> Option<&[Value]> {
+        s.get("allOf").and_then(Value::as_array).map(Vec::as_slice)
+    }
+    let (a, b) = match (get(o), get(n)) {
+        (None, None) => return,
+        (a, b) => (a.unwrap_or_default(), b.unwrap_or_default()),
+    };
+    for (x, y) in a.iter().zip(b) {
+        diff(cx, x, y, path, d);
+    }
+    let at = at(path);
+    if b.len() > a.len() {
+        d.narrowed
+            .push(format!("{at}: allOf {} → {} members", a.len(), b.len()));
+    } else if a.len() > b.len() {
+        d.widened
+            .push(format!("{at}: allOf {} → {} members", a.len(), b.len()));
+    }
+}
+
+/// Compares an `anyOf` / `oneOf` that stands beside other keywords (a struct that flattens an
+/// enum) as [`alternatives`]; a side without one accepts anything there.
+fn inner_union(cx: &Cx, o: &Value, n: &Value, path: &str, d: &mut Diff) {
+    fn get(s: &Value) -> Option<&Vec<Value>> {
+        s.get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array)
+    }
+    fn of<'a>(u: Option<&'a Vec<Value>>, defs: &'a Map<String, Value>) -> Alts<'a> {
+        match u {
+            Some(u) => Alts::of_union(u, defs),
+            None => Alts {
+                anything: true,
+                ..Alts::default()
+            },
+        }
+    }
+    let (a, b) = (get(o), get(n));
+    if a.is_some() || b.is_some() {
+        alternatives(cx, of(a, cx.old), of(b, cx.new), path, d);
+    }
+}
+
 fn resolve<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
     let mut s = s;
     for _ in 0..8 {
@@ -631,35 +1450,6 @@ fn resolve<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
         }
     }
     s
-}
-
-/// Follows `$ref`s and one-element `allOf`s (how schemars wraps a documented field), and
-/// reads `anyOf`/`oneOf` of one schema and `null` (an `Option`) as that schema, nullable.
-fn unwrap<'a>(s: &'a Value, defs: &'a Map<String, Value>) -> (&'a Value, bool) {
-    let mut s = resolve(s, defs);
-    let mut nullable = false;
-    for _ in 0..8 {
-        if let Some([only]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-            if s.get("type").is_none() && s.get("properties").is_none() {
-                s = resolve(only, defs);
-                continue;
-            }
-        }
-        let pair = s
-            .get("anyOf")
-            .or_else(|| s.get("oneOf"))
-            .and_then(Value::as_array);
-        if let Some([a, b]) = pair.map(Vec::as_slice) {
-            let is_null = |v: &Value| v.get("type").and_then(Value::as_str) == Some("null");
-            if is_null(b) || is_null(a) {
-                nullable = true;
-                s = resolve(if is_null(b) { a } else { b }, defs);
-                continue;
-            }
-        }
-        break;
-    }
-    (s, nullable)
 }
 
 fn types(s: &Value) -> BTreeSet<String> {
@@ -1099,5 +1889,533 @@ mod tests {
         doc(json!([p("a", true, S())]), S()),
         false,
         ""
+    );
+
+    // The schema rules, each as a param (pages send it: accepting less breaks) and as a
+    // result (pages receive it: producing more breaks).
+
+    fn as_param(s: Value) -> Value {
+        doc(json!([p("a", true, s)]), S())
+    }
+    fn as_result(s: Value) -> Value {
+        doc(json!([]), s)
+    }
+    /// Both documents with `defs` as their component schemas.
+    fn with_defs(mut d: Value, defs: Value) -> Value {
+        d["components"]["schemas"] = defs;
+        d
+    }
+
+    /// `old` → `new` as a param and as a result: whether each breaks, and a finding either
+    /// says (`$defs_old`/`$defs_new`: component schemas of each side).
+    macro_rules! both {
+        ($name:ident, $old:expr, $new:expr, param: $pb:expr, result: $rb:expr, $says:expr) => {
+            both!($name, $old, $new, json!({}), json!({}), param: $pb, result: $rb, $says);
+        };
+        ($name:ident, $old:expr, $new:expr, $defs_old:expr, $defs_new:expr,
+            param: $pb:expr, result: $rb:expr, $says:expr) => {
+            #[test]
+            fn $name() {
+                let (old, new): (Value, Value) = ($old, $new);
+                let (dold, dnew): (Value, Value) = ($defs_old, $defs_new);
+                let side = |f: fn(Value) -> Value, s: &Value, defs: &Value| {
+                    with_defs(f(s.clone()), defs.clone())
+                };
+                let (pb, pt) = verdict(&side(as_param, &old, &dold), &side(as_param, &new, &dnew));
+                let (rb, rt) = verdict(&side(as_result, &old, &dold), &side(as_result, &new, &dnew));
+                assert_eq!(pb, $pb, "as a param: {pt}");
+                assert_eq!(rb, $rb, "as a result: {rt}");
+                assert!(pt.contains($says) && rt.contains($says), "{pt} / {rt}");
+            }
+        };
+    }
+
+    // Enum values and `const`.
+    both!(
+        renamed_enum_value_breaks_both_ways,
+        json!({"type": "string", "enum": ["saved", "removed"]}),
+        json!({"type": "string", "enum": ["saved", "deleted"]}),
+        param: true,
+        result: true,
+        "enum values removed: \"removed\""
+    );
+    both!(
+        removed_enum_value_breaks_params_only,
+        json!({"enum": ["a", "b"]}),
+        json!({"enum": ["a"]}),
+        param: true,
+        result: false,
+        "enum values removed: \"b\""
+    );
+    both!(
+        added_enum_value_breaks_results_only,
+        json!({"enum": ["a"]}),
+        json!({"enum": ["a", "b"]}),
+        param: false,
+        result: true,
+        "enum values added: \"b\""
+    );
+    both!(
+        changed_const_breaks_both_ways,
+        json!({"const": "v1"}),
+        json!({"const": "v2"}),
+        param: true,
+        result: true,
+        "enum values added: \"v2\""
+    );
+    both!(
+        const_widened_to_its_type_breaks_results_only,
+        json!({"type": "string", "const": "v1"}),
+        json!({"type": "string"}),
+        param: false,
+        result: true,
+        "no longer an enum"
+    );
+    both!(
+        values_still_accepted_by_a_variant_are_not_removed,
+        json!({"anyOf": [{"const": "a"}, {"type": "integer"}]}),
+        json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        param: false,
+        result: true,
+        "no longer an enum"
+    );
+
+    // Every branch of `oneOf` / `anyOf` / `allOf`, matched by tag, const or structure.
+    fn circle(r: Value) -> Value {
+        json!({"type": "object", "properties": {"type": {"type": "string", "const": "Circle"}, "r": r},
+            "required": ["type", "r"]})
+    }
+    fn square() -> Value {
+        json!({"type": "object", "properties": {"type": {"type": "string", "const": "Square"},
+            "side": {"type": "number"}}, "required": ["type", "side"]})
+    }
+    both!(
+        a_field_changed_inside_a_tagged_variant_is_reported_at_its_path,
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        json!({"oneOf": [circle(json!({"type": "string"})), square()]}),
+        param: true,
+        result: true,
+        "at [type=\"Circle\"]/r: type number → string"
+    );
+    both!(
+        variants_are_matched_by_tag_not_position,
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        json!({"oneOf": [square(), circle(json!({"type": "number"}))]}),
+        param: false,
+        result: false,
+        ""
+    );
+    both!(
+        an_added_variant_breaks_results_only,
+        json!({"oneOf": [circle(json!({"type": "number"}))]}),
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        param: false,
+        result: true,
+        "variant type=\"Square\" added"
+    );
+    both!(
+        a_removed_variant_breaks_params_only,
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        json!({"oneOf": [square()]}),
+        param: true,
+        result: false,
+        "variant type=\"Circle\" removed"
+    );
+    both!(
+        a_renamed_tag_breaks_both_ways,
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        {
+            let mut v = json!({"oneOf": [circle(json!({"type": "number"})), square()]});
+            for b in v["oneOf"].as_array_mut().unwrap() {
+                let t = b["properties"].as_object_mut().unwrap().remove("type").unwrap();
+                b["properties"]["kind"] = t;
+                b["required"][0] = "kind".into();
+            }
+            v
+        },
+        param: true,
+        result: true,
+        "tag 'type' → 'kind'"
+    );
+    both!(
+        a_renamed_tag_value_breaks_both_ways,
+        json!({"oneOf": [circle(json!({"type": "number"})), square()]}),
+        {
+            let mut c = circle(json!({"type": "number"}));
+            c["properties"]["type"]["const"] = "Round".into();
+            json!({"oneOf": [c, square()]})
+        },
+        param: true,
+        result: true,
+        "variant type=\"Circle\" removed"
+    );
+    fn external(b: Value) -> Value {
+        json!({"oneOf": [{"type": "string", "enum": ["C"]},
+            {"type": "object", "properties": {"A": {"type": "integer"}}, "required": ["A"], "additionalProperties": false},
+            {"type": "object", "properties": {"B": b}, "required": ["B"], "additionalProperties": false}]})
+    }
+    both!(
+        externally_tagged_variants_are_matched_by_their_field,
+        external(json!({"type": "object", "properties": {"x": S()}, "required": ["x"]})),
+        external(json!({"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]})),
+        param: true,
+        result: true,
+        "at [B]/B/x: type string → integer"
+    );
+    both!(
+        a_renamed_unit_variant_breaks_both_ways,
+        json!({"oneOf": [{"const": "Saved", "description": "d"}, {"const": "Removed"}]}),
+        json!({"oneOf": [{"const": "Saved", "description": "d"}, {"const": "Deleted"}]}),
+        param: true,
+        result: true,
+        "enum values removed: \"Removed\""
+    );
+    both!(
+        untagged_object_variants_are_matched_by_their_fields,
+        json!({"anyOf": [{"type": "object", "properties": {"a": S()}},
+            {"type": "object", "properties": {"b": S()}}]}),
+        json!({"anyOf": [{"type": "object", "properties": {"c": S()}},
+            {"type": "object", "properties": {"b": S()}}, {"type": "object", "properties": {"a": S()}}]}),
+        param: false,
+        result: true,
+        "variant c added"
+    );
+    both!(
+        all_of_members_are_compared,
+        json!({"allOf": [{"type": "string"}, {"minLength": 1}]}),
+        json!({"allOf": [{"type": "string"}, {"minLength": 2}]}),
+        param: true,
+        result: false,
+        "minLength 1 → 2"
+    );
+
+    // Widening and narrowing in every form.
+    both!(
+        a_string_widened_to_a_union_breaks_results_only,
+        S(),
+        json!({"anyOf": [{"type": "string"}, {"type": "integer", "format": "int64"}]}),
+        param: false,
+        result: true,
+        "type string → integer|string"
+    );
+    both!(
+        a_type_array_and_the_same_union_are_the_same,
+        json!({"type": ["string", "integer"]}),
+        json!({"anyOf": [{"type": "integer"}, {"type": "string"}]}),
+        param: false,
+        result: false,
+        ""
+    );
+    both!(
+        anything_breaks_results_only,
+        json!({"type": "object", "properties": {"a": S()}, "required": ["a"]}),
+        json!(true),
+        param: false,
+        result: true,
+        "type object → any"
+    );
+    both!(
+        an_empty_schema_is_anything,
+        json!({"type": "object", "properties": {"a": S()}, "required": ["a"]}),
+        json!({"type": "object", "properties": {"a": {"description": "any JSON"}}, "required": ["a"]}),
+        param: false,
+        result: true,
+        "at /a: type string → any"
+    );
+    both!(
+        anything_narrowed_breaks_params_only,
+        json!({}),
+        S(),
+        param: true,
+        result: false,
+        "type any → string"
+    );
+    both!(
+        null_added_breaks_results_only,
+        json!({"type": "object", "properties": {"a": S()}, "required": ["a"]}),
+        json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}, "required": ["a"]}),
+        param: false,
+        result: true,
+        "at /a: type string → null|string"
+    );
+    both!(
+        null_removed_breaks_params_only,
+        json!({"anyOf": [{"enum": ["x", "y"]}, {"type": "null"}]}),
+        json!({"enum": ["x", "y"]}),
+        param: true,
+        result: false,
+        "type null|string → string"
+    );
+    both!(
+        an_integer_widened_to_a_number_breaks_results_only,
+        json!({"type": "integer"}),
+        json!({"type": "number"}),
+        param: false,
+        result: true,
+        "type integer → number"
+    );
+
+    // Strings, numbers, arrays.
+    both!(
+        a_changed_pattern_breaks_both_ways,
+        json!({"type": "string", "pattern": "^[a-z]+$"}),
+        json!({"type": "string", "pattern": "^[a-z]{3}$"}),
+        param: true,
+        result: true,
+        "pattern /^[a-z]+$/ → /^[a-z]{3}$/"
+    );
+    both!(
+        an_added_pattern_breaks_params_only,
+        S(),
+        json!({"type": "string", "pattern": "^x"}),
+        param: true,
+        result: false,
+        "pattern none → /^x/"
+    );
+    both!(
+        a_removed_pattern_breaks_results_only,
+        json!({"type": "string", "pattern": "^x"}),
+        S(),
+        param: false,
+        result: true,
+        "pattern /^x/ → none"
+    );
+    both!(
+        a_wider_integer_format_breaks_results_only,
+        json!({"type": "integer", "format": "int32"}),
+        json!({"type": "integer", "format": "int64"}),
+        param: false,
+        result: true,
+        "maximum 2147483647 → 9223372036854775808"
+    );
+    both!(
+        a_number_format_is_the_bounds_it_stands_for,
+        json!({"type": "integer", "format": "uint32", "minimum": 0}),
+        json!({"type": "integer", "minimum": 0, "maximum": 4294967295_u64}),
+        param: false,
+        result: false,
+        ""
+    );
+    both!(
+        a_number_format_tighter_than_its_bounds_counts,
+        json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 1000}),
+        json!({"type": "integer", "minimum": 0, "maximum": 1000}),
+        param: false,
+        result: true,
+        "maximum 255 → 1000"
+    );
+    both!(
+        another_format_breaks_both_ways,
+        json!({"type": "string", "format": "date"}),
+        json!({"type": "string", "format": "date-time"}),
+        param: true,
+        result: true,
+        "format date → date-time"
+    );
+    both!(
+        a_lower_max_length_breaks_params_only,
+        json!({"type": "string", "maxLength": 10}),
+        json!({"type": "string", "maxLength": 5}),
+        param: true,
+        result: false,
+        "maxLength 10 → 5"
+    );
+    both!(
+        a_higher_maximum_breaks_results_only,
+        json!({"type": "integer", "minimum": 0, "maximum": 10}),
+        json!({"type": "integer", "minimum": 0, "maximum": 100}),
+        param: false,
+        result: true,
+        "maximum 10 → 100"
+    );
+    both!(
+        an_exclusive_minimum_breaks_params_only,
+        json!({"type": "number", "minimum": 0}),
+        json!({"type": "number", "exclusiveMinimum": 0}),
+        param: true,
+        result: false,
+        "minimum 0 → 0 (exclusive)"
+    );
+    both!(
+        a_dropped_exclusive_maximum_breaks_results_only,
+        json!({"type": "number", "exclusiveMaximum": 1}),
+        json!({"type": "number"}),
+        param: false,
+        result: true,
+        "maximum 1 (exclusive) → none"
+    );
+    both!(
+        a_multiple_of_a_multiple_breaks_params_only,
+        json!({"type": "integer", "multipleOf": 2}),
+        json!({"type": "integer", "multipleOf": 4}),
+        param: true,
+        result: false,
+        "multipleOf 2 → 4"
+    );
+    both!(
+        another_multiple_of_breaks_both_ways,
+        json!({"type": "integer", "multipleOf": 2}),
+        json!({"type": "integer", "multipleOf": 3}),
+        param: true,
+        result: true,
+        "multipleOf 2 → 3"
+    );
+    both!(
+        fewer_max_items_break_params_only,
+        json!({"type": "array", "items": S(), "maxItems": 3}),
+        json!({"type": "array", "items": S(), "maxItems": 2}),
+        param: true,
+        result: false,
+        "maxItems 3 → 2"
+    );
+    both!(
+        more_min_items_break_params_only,
+        json!({"type": "array", "items": S()}),
+        json!({"type": "array", "items": S(), "minItems": 1}),
+        param: true,
+        result: false,
+        "minItems none → 1"
+    );
+    both!(
+        unique_items_break_params_only,
+        json!({"type": "array", "items": S()}),
+        json!({"type": "array", "items": S(), "uniqueItems": true}),
+        param: true,
+        result: false,
+        "items must be unique"
+    );
+
+    // Tuples and maps.
+    fn pair(second: Value) -> Value {
+        json!({"type": "array", "items": [S(), second], "minItems": 2, "maxItems": 2})
+    }
+    both!(
+        a_tuple_item_is_compared_by_position,
+        pair(json!({"type": "integer"})),
+        pair(S()),
+        param: true,
+        result: true,
+        "at /[1]: type integer → string"
+    );
+    both!(
+        prefix_items_are_compared_by_position,
+        json!({"type": "array", "prefixItems": [S(), {"type": "integer", "maximum": 9}]}),
+        json!({"type": "array", "prefixItems": [S(), {"type": "integer", "maximum": 99}]}),
+        param: false,
+        result: true,
+        "at /[1]: maximum 9 → 99"
+    );
+    both!(
+        a_tuple_item_against_a_vec_is_compared,
+        pair(S()),
+        json!({"type": "array", "items": {"type": "string", "minLength": 1}}),
+        param: true,
+        result: true,
+        "at /[0]: minLength none → 1"
+    );
+    both!(
+        a_map_value_change_is_reported_at_key,
+        json!({"type": "object", "additionalProperties": {"type": "integer", "format": "uint32", "minimum": 0}}),
+        json!({"type": "object", "additionalProperties": S()}),
+        param: true,
+        result: true,
+        "at /{key}: type integer → string"
+    );
+    both!(
+        a_closed_object_breaks_params_only,
+        json!({"type": "object", "properties": {"a": S()}}),
+        json!({"type": "object", "properties": {"a": S()}, "additionalProperties": false}),
+        param: true,
+        result: false,
+        "unknown fields refused"
+    );
+
+    // `$ref`s, recursive types.
+    fn tree(name: Value) -> Value {
+        json!({"Tree": {"type": "object", "properties": {"name": name,
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+            "parent": {"anyOf": [{"$ref": "#/components/schemas/Tree"}, {"type": "null"}]}},
+            "required": ["name", "children"]}})
+    }
+    const TREE: fn() -> Value = || json!({"$ref": "#/components/schemas/Tree"});
+    both!(
+        an_unchanged_recursive_type_terminates_with_no_changes,
+        TREE(),
+        TREE(),
+        tree(S()),
+        tree(S()),
+        param: false,
+        result: false,
+        ""
+    );
+    both!(
+        a_changed_recursive_type_is_reported_once,
+        TREE(),
+        TREE(),
+        tree(S()),
+        tree(json!({"type": "string", "maxLength": 5})),
+        param: true,
+        result: false,
+        "at /name: maxLength none → 5"
+    );
+    both!(
+        mutually_recursive_types_of_other_cycles_terminate,
+        json!({"$ref": "#/components/schemas/A"}),
+        json!({"$ref": "#/components/schemas/A"}),
+        json!({"A": {"type": "object", "properties": {"next": {"type": "array", "items": {"$ref": "#/components/schemas/A"}}}}}),
+        json!({"A": {"type": "object", "properties": {"next": {"type": "array", "items": {"$ref": "#/components/schemas/B"}}}},
+            "B": {"type": "object", "properties": {"next": {"type": "array", "items": {"$ref": "#/components/schemas/A"}}, "x": S()}}}),
+        param: false,
+        result: false,
+        "optional field added"
+    );
+    both!(
+        refs_are_followed_into_unions,
+        json!({"$ref": "#/components/schemas/Kind"}),
+        json!({"$ref": "#/components/schemas/Kind"}),
+        json!({"Kind": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"const": "B"}]}, "A": {"type": "object", "properties": {"A": S()}, "required": ["A"]}}),
+        json!({"Kind": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"const": "B"}]}, "A": {"type": "object", "properties": {"A": {"type": "integer"}}, "required": ["A"]}}),
+        param: true,
+        result: true,
+        "at /A: type string → integer"
+    );
+
+    // Events and subscriptions, as results (items, payloads) and params.
+    rule!(
+        a_union_widened_in_an_event_payload_breaks,
+        json!({"methods": [], "x-events": [{"name": "e", "schema": {"oneOf": [circle(S()), square()]}}]}),
+        json!({"methods": [], "x-events": [{"name": "e", "schema": {"oneOf": [circle(json!({"type": ["string", "null"]})), square()]}}]}),
+        true,
+        "event 'e' payload at [type=\"Circle\"]/r: type string → null|string"
+    );
+    rule!(
+        anything_in_a_subscription_item_breaks,
+        subs(json!([]), json!({"type": "integer"})),
+        subs(json!([]), json!(true)),
+        true,
+        "subscription 's' item: type integer → any"
+    );
+    rule!(
+        a_tightened_pattern_in_subscription_params_breaks,
+        subs(
+            json!([p("a", true, json!({"type": "string", "pattern": "^a"}))]),
+            S()
+        ),
+        subs(
+            json!([p("a", true, json!({"type": "string", "pattern": "^ab"}))]),
+            S()
+        ),
+        true,
+        "subscription 's' param 'a': pattern /^a/ → /^ab/"
+    );
+    rule!(
+        a_widened_subscription_param_union_is_compatible,
+        subs(json!([p("a", true, S())]), S()),
+        subs(
+            json!([p("a", true, json!({"anyOf": [S(), {"type": "boolean"}]}))]),
+            S()
+        ),
+        false,
+        "subscription 's' param 'a': type string → boolean|string"
     );
 }

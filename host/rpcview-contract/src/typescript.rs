@@ -3,11 +3,14 @@
 //!
 //! Three files come out:
 //! - `api.d.ts`: a type per component schema, `Methods` / `Notifications` / `Subscriptions` /
-//!   `Events` maps, and `Api`, the exact type of `window.api`: `invoke` is overloaded per
-//!   method and `subscribe` is generic over the subscriptions (`x-subscriptions`), so a
-//!   misspelled name or wrong params fail to compile.
+//!   `Events` maps, and `Api`, the exact type of `window.api`: `invoke`, `notify` and
+//!   `subscribe` are generic over those maps (what each takes after the name is in
+//!   `InvokeArgs` / `NotifyArgs` / `SubscribeArgs`), so a misspelled name or wrong params fail
+//!   to compile, and a misspelled name's error names it (`'"notes.sav"' is not assignable to
+//!   parameter of type 'keyof Methods'`).
 //! - `client.js`: a small typed client as plain JavaScript (`client.notes.save({...})`,
-//!   `client.downloads.progress({...}, { onItem })`), usable without a build step.
+//!   `client.downloads.progress({...}, { onItem })`), usable without a build step; it looks
+//!   `window.api` up at its first call, so it may load before the bridge.
 //! - `client.d.ts`: its declaration.
 //!
 //! The document is read once into a `Model` (TypeScript types already worked out); one
@@ -20,7 +23,13 @@ use serde_json::Value;
 
 mod templates;
 
-use templates::{fill, API_D_TS, CLIENT_D_TS, CLIENT_JS, HEADER};
+use templates::{fill, API_D_TS, CLIENT_D_TS, CLIENT_JS, HEADER, NOTIFY};
+
+/// The method every window may invoke without the document listing it.
+const DISCOVER: &str = "rpc.discover";
+
+/// The params of a method that takes none: an empty list or an empty object.
+const NO_PARAMS: &str = "[] | Record<string, never>";
 
 /// The generated files, by file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +76,8 @@ pub enum TsError {
 /// });
 /// let out = rpcview_contract::typescript::generate(&doc).unwrap();
 /// let api = &out.files[0].1;
-/// assert!(api.contains(r#"invoke(method: "math.add", params: { a: number }, options?: InvokeOptions): Promise<number>;"#));
+/// assert!(api.contains(r#""math.add": [params: { a: number }, options?: InvokeOptions];"#));
+/// assert!(api.contains(r#"invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;"#));
 /// ```
 pub fn generate(doc: &Value) -> Result<Generated, TsError> {
     let model = Model::read(doc)?;
@@ -80,31 +90,54 @@ pub fn generate(doc: &Value) -> Result<Generated, TsError> {
     })
 }
 
-/// `api.d.ts`: the component types, the `Methods` / `Notifications` / `Subscriptions` /
-/// `SubscribeArgs` / `Events` maps, and `Api`.
+/// `api.d.ts`: the component types, the `Methods` / `InvokeArgs` / `Notifications` /
+/// `NotifyArgs` / `Subscriptions` / `SubscribeArgs` / `Events` maps, and `Api`.
 fn api_d_ts(model: &Model<'_>) -> String {
     let mut types = String::new();
     for t in &model.types {
         types.push_str(&jsdoc(t.description, ""));
         let _ = writeln!(types, "export type {} = {};\n", t.name, t.ts);
     }
-    let (mut methods, mut notifications, mut api) = (String::new(), String::new(), String::new());
+    let (mut methods, mut invoke_args) = (String::new(), String::new());
+    let (mut notifications, mut notify_args) = (String::new(), String::new());
     for m in &model.methods {
         let (key, params) = (quote(m.name), m.params.union());
+        let arguments = format!("{key}: {};", m.arguments());
         match &m.result {
-            Some(result) => member(
-                &mut methods,
-                m.description,
-                &format!("{key}: {{ params: {params}; result: {result} }};"),
-            ),
-            None => member(
-                &mut notifications,
-                m.description,
-                &format!("{key}: {{ params: {params} }};"),
-            ),
+            Some(result) => {
+                member(
+                    &mut methods,
+                    m.description,
+                    &format!("{key}: {{ params: {params}; result: {result} }};"),
+                );
+                member(&mut invoke_args, None, &arguments);
+            }
+            None => {
+                member(
+                    &mut notifications,
+                    m.description,
+                    &format!("{key}: {{ params: {params} }};"),
+                );
+                member(&mut notify_args, None, &arguments);
+            }
         }
-        member(&mut api, m.description, &m.signature());
     }
+    // `rpc.discover`, which every window may invoke, unless the document has its own.
+    if !model.methods.iter().any(|m| m.name == DISCOVER) {
+        let key = quote(DISCOVER);
+        member(
+            &mut methods,
+            Some("The OpenRPC document of what this window may use (OpenRPC service discovery)."),
+            &format!("{key}: {{ params: {NO_PARAMS}; result: {{ openrpc: string; [key: string]: unknown }} }};"),
+        );
+        member(
+            &mut invoke_args,
+            None,
+            &format!("{key}: [params?: {NO_PARAMS}, options?: InvokeOptions];"),
+        );
+    }
+    // `notify` is declared only when there is something to notify.
+    let notify = if notifications.is_empty() { "" } else { NOTIFY };
     let (mut subscriptions, mut subscribe_args) = (String::new(), String::new());
     for s in &model.subscriptions {
         let key = quote(s.name);
@@ -139,11 +172,13 @@ fn api_d_ts(model: &Model<'_>) -> String {
             ("INFO", &info),
             ("TYPES", &types),
             ("METHODS", &methods),
+            ("INVOKE_ARGS", &invoke_args),
             ("NOTIFICATIONS", &notifications),
+            ("NOTIFY_ARGS", &notify_args),
             ("SUBSCRIPTIONS", &subscriptions),
             ("SUBSCRIBE_ARGS", &subscribe_args),
             ("EVENTS", &events),
-            ("API", &api),
+            ("NOTIFY", notify),
         ],
     )
 }
@@ -276,14 +311,14 @@ impl<'a> Method<'a> {
         })
     }
 
-    /// Its overload in `Api`: `invoke(…)` for a method, `notify(…)` for a notification.
-    fn signature(&self) -> String {
-        let (key, arg) = (quote(self.name), self.params.argument());
-        match &self.result {
-            Some(result) => {
-                format!("invoke(method: {key}, {arg}, options?: InvokeOptions): Promise<{result}>;")
-            }
-            None => format!("notify(method: {key}, {arg}): void;"),
+    /// Its entry in `InvokeArgs` (a method) or `NotifyArgs` (a notification): what `invoke`
+    /// or `notify` takes after the name, as a tuple (params optional when every param is; a
+    /// method's options).
+    fn arguments(&self) -> String {
+        let params = self.params.argument();
+        match self.result {
+            Some(_) => format!("[{params}, options?: InvokeOptions]"),
+            None => format!("[{params}]"),
         }
     }
 
@@ -486,7 +521,7 @@ impl Params {
     /// Every form the params may take.
     fn union(&self) -> String {
         if self.list.is_empty() {
-            return "[] | Record<string, never>".into();
+            return NO_PARAMS.into();
         }
         match self.structure.as_str() {
             "by-name" => self.by_name(),
@@ -951,10 +986,69 @@ mod tests {
         has(&api, "  [Symbol.asyncIterator](): AsyncIterator<T>;\n");
         has(&api, "  onError?: (error: RpcError) => void;\n");
         // Subscriptions are not methods.
+        assert!(!api.contains("\"downloads.progress\": [params: { id: string } | [id: string], options?: InvokeOptions]"), "{api}");
         assert!(
-            !api.contains("invoke(method: \"downloads.progress\""),
+            !api.contains(
+                "\"downloads.progress\": { params: { id: string } | [id: string]; result"
+            ),
             "{api}"
         );
+    }
+
+    #[test]
+    fn invoke_and_notify_are_generic_over_their_maps() {
+        let doc = json!({"methods": [
+            {"name": "notes.get", "description": "One note.", "paramStructure": "by-name",
+                "params": [{"name": "id", "required": true, "schema": {"type": "string"}}],
+                "result": {"name": "result", "schema": {"type": "string"}}},
+            {"name": "notes.list", "params": [], "result": {"name": "result", "schema": {"type": "integer"}}},
+            {"name": "app.log", "paramStructure": "by-position",
+                "params": [{"name": "line", "schema": {"type": "string"}}]}
+        ]});
+        let [api, _, _] = files(&doc);
+        has(&api, "  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M][\"result\"]>;\n");
+        has(
+            &api,
+            "  notify<N extends keyof Notifications>(method: N, ...args: NotifyArgs[N]): void;\n",
+        );
+        has(&api, "export interface InvokeArgs {\n  \"notes.get\": [params: { id: string }, options?: InvokeOptions];\n  \"notes.list\": [params?: [] | Record<string, never>, options?: InvokeOptions];\n");
+        has(
+            &api,
+            "export interface NotifyArgs {\n  \"app.log\": [params?: [line?: string]];\n}\n",
+        );
+        // rpc.discover is a method of every window, in both maps.
+        has(&api, "  \"rpc.discover\": { params: [] | Record<string, never>; result: { openrpc: string; [key: string]: unknown } };\n}\n");
+        has(&api, "  \"rpc.discover\": [params?: [] | Record<string, never>, options?: InvokeOptions];\n}\n");
+        // Descriptions stay on the maps.
+        has(
+            &api,
+            "  /** One note. */\n  \"notes.get\": { params: { id: string }; result: string };\n",
+        );
+        // No notifications: no `notify` (a call fails to compile naming `notify`).
+        let doc = json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": true}}]});
+        let [api, _, _] = files(&doc);
+        assert!(!api.contains("notify<"), "{api}");
+        has(&api, "export interface NotifyArgs {\n}\n");
+        // A document with its own rpc.discover keeps it, once.
+        let doc = json!({"methods": [{"name": "rpc.discover", "params": [], "result": {"name": "r", "schema": {"type": "object"}}}]});
+        let [api, _, _] = files(&doc);
+        assert_eq!(api.matches("\"rpc.discover\": {").count(), 1, "{api}");
+    }
+
+    #[test]
+    fn the_client_looks_the_bridge_up_at_its_first_call() {
+        let [_, js, d_ts] = files(&with_subscriptions());
+        has(&js, "export function createClient(api) {\n");
+        has(
+            &js,
+            "    if (found == null) found = /** @type {any} */ (globalThis).api;\n",
+        );
+        has(
+            &js,
+            "`rpcview: window.api is not defined, so ${what} cannot be called. `",
+        );
+        assert!(!js.contains("createClient(api ="), "{js}");
+        has(&d_ts, "looked up at the first call");
     }
 
     #[test]

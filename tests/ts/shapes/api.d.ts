@@ -164,11 +164,32 @@ export interface Methods {
   "shapes.pair": { params: [arg0: string, arg1: number]; result: string };
   "shapes.session": { params: { login: Login } | [login: Login]; result: SessionOutput };
   "shapes.sum": { params: [...items: number[]]; result: number };
+  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
+  "rpc.discover": { params: [] | Record<string, never>; result: { openrpc: string; [key: string]: unknown } };
+}
+
+/**
+ * What `invoke` takes after a method's name: its params (optional when every param is), then
+ * options.
+ */
+export interface InvokeArgs {
+  "shapes.echo_all": [params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]], options?: InvokeOptions];
+  "shapes.login": [params: { user: string; password: string } | [user: string, password: string], options?: InvokeOptions];
+  "shapes.none": [params?: [] | Record<string, never>, options?: InvokeOptions];
+  "shapes.pair": [params: [arg0: string, arg1: number], options?: InvokeOptions];
+  "shapes.session": [params: { login: Login } | [login: Login], options?: InvokeOptions];
+  "shapes.sum": [params?: [...items: number[]], options?: InvokeOptions];
+  "rpc.discover": [params?: [] | Record<string, never>, options?: InvokeOptions];
 }
 
 /** Params of every notification, by name. */
 export interface Notifications {
   "shapes.note": { params: { firstName: string } | [firstName: string] };
+}
+
+/** What `notify` takes after a notification's name: its params (optional when every param is). */
+export interface NotifyArgs {
+  "shapes.note": [params: { firstName: string } | [firstName: string]];
 }
 
 /** Params and item type of every subscription, by name. */
@@ -189,16 +210,13 @@ export interface Events {
 
 /** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
-  /** Returns what it is given. */
-  invoke(method: "shapes.echo_all", params: { color: Color; shape: Shape; external: External; adjacent: Adjacent; untagged: Untagged; optionals: Optionals; maps: Maps; point: Point; pair: [string, number]; tree: Tree; renamed: Renamed; colors: (Color | null)[] } | [color: Color, shape: Shape, external: External, adjacent: Adjacent, untagged: Untagged, optionals: Optionals, maps: Maps, point: Point, pair: [string, number], tree: Tree, renamed: Renamed, colors: (Color | null)[]], options?: InvokeOptions): Promise<AllOutput>;
-  invoke(method: "shapes.login", params: { user: string; password: string } | [user: string, password: string], options?: InvokeOptions): Promise<LoginOutput>;
-  invoke(method: "shapes.none", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<Tree | null>;
-  notify(method: "shapes.note", params: { firstName: string } | [firstName: string]): void;
-  invoke(method: "shapes.pair", params: [arg0: string, arg1: number], options?: InvokeOptions): Promise<string>;
-  invoke(method: "shapes.session", params: { login: Login } | [login: Login], options?: InvokeOptions): Promise<SessionOutput>;
-  invoke(method: "shapes.sum", params?: [...items: number[]], options?: InvokeOptions): Promise<number>;
-  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
-  invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
+  /**
+   * Calls a method (see `Methods`); resolves with its result, rejects with an `RpcError`
+   * (its code, message and data as the host sent them).
+   */
+  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;
+  /** Sends a notification (see `Notifications`): no reply, no error comes back. */
+  notify<N extends keyof Notifications>(method: N, ...args: NotifyArgs[N]): void;
   /**
    * Opens a subscription; resolves with it once the host has accepted it. Items go to
    * `onItem` if given, else to `for await` over the subscription.

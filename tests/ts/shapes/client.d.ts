@@ -24,10 +24,13 @@ export interface Client {
   readonly once: Api["once"];
 }
 
-/** A client over `api` (default: `window.api`). */
+/**
+ * A client over `api` (default: `window.api`, looked up at the first call, which throws, or
+ * rejects, with an `Error` naming `window.api` if there is none then).
+ */
 export declare function createClient(api?: Api): Client;
 
-/** The client over `window.api`. */
+/** The client over `window.api` (looked up at its first call). */
 declare const client: Client;
 export default client;
 export type { Api, EventMeta, Events, InvokeOptions, Methods, Notifications, SubscribeOptions, Subscription, Subscriptions };

@@ -72,10 +72,25 @@ export interface EventMeta {
 export interface Methods {
   /** Starts a download; returns its id. */
   "downloads.start": { params: { url: string }; result: string };
+  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
+  "rpc.discover": { params: [] | Record<string, never>; result: { openrpc: string; [key: string]: unknown } };
+}
+
+/**
+ * What `invoke` takes after a method's name: its params (optional when every param is), then
+ * options.
+ */
+export interface InvokeArgs {
+  "downloads.start": [params: { url: string }, options?: InvokeOptions];
+  "rpc.discover": [params?: [] | Record<string, never>, options?: InvokeOptions];
 }
 
 /** Params of every notification, by name. */
 export interface Notifications {
+}
+
+/** What `notify` takes after a notification's name: its params (optional when every param is). */
+export interface NotifyArgs {
 }
 
 /** Params and item type of every subscription, by name. */
@@ -119,10 +134,11 @@ export interface Events {
 
 /** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
-  /** Starts a download; returns its id. */
-  invoke(method: "downloads.start", params: { url: string }, options?: InvokeOptions): Promise<string>;
-  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
-  invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
+  /**
+   * Calls a method (see `Methods`); resolves with its result, rejects with an `RpcError`
+   * (its code, message and data as the host sent them).
+   */
+  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;
   /**
    * Opens a subscription; resolves with it once the host has accepted it. Items go to
    * `onItem` if given, else to `for await` over the subscription.

@@ -8,8 +8,15 @@ pub(super) const HEADER: &str =
 ";
 
 /// `api.d.ts`. `INFO`: the title line; `TYPES`: the component types, each followed by a blank
-/// line; `METHODS`, `NOTIFICATIONS`, `SUBSCRIPTIONS`, `SUBSCRIBE_ARGS`, `EVENTS`: the members
-/// of those maps; `API`: the `invoke` and `notify` overloads of `Api`.
+/// line; `METHODS`, `INVOKE_ARGS`, `NOTIFICATIONS`, `NOTIFY_ARGS`, `SUBSCRIPTIONS`,
+/// `SUBSCRIBE_ARGS`, `EVENTS`: the members of those maps; `NOTIFY`: [`NOTIFY`] when there are
+/// notifications, else nothing.
+///
+/// `invoke`, `notify` and `subscribe` are generic over their maps rather than overloaded per
+/// name: then a misspelled name fails with an error that names it (`Argument of type
+/// '"notes.sav"' is not assignable to parameter of type 'keyof Methods'`), where overloads
+/// made TypeScript report only the last one (`... of type '"rpc.discover"'`), even for a
+/// well-spelled name with wrong params.
 pub(super) const API_D_TS: &str = r#"__HEADER__
 __INFO__
 
@@ -73,9 +80,22 @@ export interface Methods {
 __METHODS__
 }
 
+/**
+ * What `invoke` takes after a method's name: its params (optional when every param is), then
+ * options.
+ */
+export interface InvokeArgs {
+__INVOKE_ARGS__
+}
+
 /** Params of every notification, by name. */
 export interface Notifications {
 __NOTIFICATIONS__
+}
+
+/** What `notify` takes after a notification's name: its params (optional when every param is). */
+export interface NotifyArgs {
+__NOTIFY_ARGS__
 }
 
 /** Params and item type of every subscription, by name. */
@@ -98,9 +118,12 @@ __EVENTS__
 
 /** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
-__API__
-  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
-  invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
+  /**
+   * Calls a method (see `Methods`); resolves with its result, rejects with an `RpcError`
+   * (its code, message and data as the host sent them).
+   */
+  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;
+__NOTIFY__
   /**
    * Opens a subscription; resolves with it once the host has accepted it. Items go to
    * `onItem` if given, else to `for await` over the subscription.
@@ -139,6 +162,11 @@ declare global {
 }
 "#;
 
+/// `notify` in `Api`, when the document has notifications.
+pub(super) const NOTIFY: &str = r#"  /** Sends a notification (see `Notifications`): no reply, no error comes back. */
+  notify<N extends keyof Notifications>(method: N, ...args: NotifyArgs[N]): void;
+"#;
+
 /// `client.js`. `MEMBERS`: the client's methods, subscriptions and groups, as object entries.
 pub(super) const CLIENT_JS: &str = r#"__HEADER__
 // @ts-check
@@ -146,33 +174,72 @@ pub(super) const CLIENT_JS: &str = r#"__HEADER__
 /**
  * A client over `api`: every method, notification and subscription as a function, grouped
  * by the dots in its name.
- * @param {import('./api').Api} [api] default: `window.api`
+ * @param {import('./api').Api} [api] default: `window.api`, looked up at the first call (so
+ * this module may load before the bridge is there)
  * @returns {import('./client').Client}
  */
-export function createClient(api = /** @type {any} */ (globalThis).api) {
+export function createClient(api) {
   // Untyped inside (client.d.ts types every function), so that it checks whatever the API has:
   // `notify` is not even declared when there are no notifications.
-  const raw = /** @type {any} */ (api);
+  /** @type {any} */
+  let found = api;
+  /**
+   * The bridge: `api`, else `window.api` once there is one.
+   * @param {string} what what the page called, for the error
+   * @returns {any}
+   */
+  const raw = (what) => {
+    if (found == null) found = /** @type {any} */ (globalThis).api;
+    if (found == null) throw missing(what);
+    return found;
+  };
+  /**
+   * `f()`, or a promise rejected with what it threw: a call that returns a promise fails
+   * through it.
+   * @param {() => Promise<unknown>} f
+   */
+  const settle = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
   /** @param {string} m */
-  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.invoke(m, params, options);
+  const call = (m) => (/** @type {any} */ params, /** @type {any} */ options) => settle(() => raw(m).invoke(m, params, options));
   /** @param {string} m */
-  const call0 = (m) => (/** @type {any} */ options) => raw.invoke(m, undefined, options);
+  const call0 = (m) => (/** @type {any} */ options) => settle(() => raw(m).invoke(m, undefined, options));
   /** @param {string} m */
-  const send = (m) => (/** @type {any} */ params) => raw.notify(m, params);
+  const send = (m) => (/** @type {any} */ params) => raw(m).notify(m, params);
   /** @param {string} m */
-  const send0 = (m) => () => raw.notify(m, undefined);
+  const send0 = (m) => () => raw(m).notify(m, undefined);
   /** @param {string} m */
-  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => raw.subscribe(m, params, options);
+  const sub = (m) => (/** @type {any} */ params, /** @type {any} */ options) => settle(() => raw(m).subscribe(m, params, options));
   /** @param {string} m */
-  const sub0 = (m) => (/** @type {any} */ options) => raw.subscribe(m, undefined, options);
+  const sub0 = (m) => (/** @type {any} */ options) => settle(() => raw(m).subscribe(m, undefined, options));
   return /** @type {any} */ (Object.freeze({
 __MEMBERS__
-    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw.on(event, listener),
-    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw.once(event, listener),
+    on: (/** @type {any} */ event, /** @type {any} */ listener) => raw(`on(${JSON.stringify(event)})`).on(event, listener),
+    once: (/** @type {any} */ event, /** @type {any} */ listener) => raw(`once(${JSON.stringify(event)})`).once(event, listener),
   }));
 }
 
-/** The client over `window.api`. */
+/**
+ * The error of a call made where there is no `window.api`.
+ * @param {string} what
+ */
+function missing(what) {
+  const origin = /** @type {any} */ (globalThis).location?.origin;
+  const at = typeof origin === "string" && origin !== "null" ? ` (${origin})` : "";
+  return new Error(
+    `rpcview: window.api is not defined, so ${what} cannot be called. ` +
+      `Either this page is not running in an rpcview window (it was opened in a browser, or in a test without the bridge), ` +
+      `or it runs at an origin${at} that no capability grants to its window: the host gives window.api only to pages a capability names. ` +
+      `(To call through another object, pass it: createClient(api).)`,
+  );
+}
+
+/** The client over `window.api` (looked up at its first call). */
 const client = createClient();
 export default client;
 "#;
@@ -195,10 +262,13 @@ __MEMBERS__
   readonly once: Api["once"];
 }
 
-/** A client over `api` (default: `window.api`). */
+/**
+ * A client over `api` (default: `window.api`, looked up at the first call, which throws, or
+ * rejects, with an `Error` naming `window.api` if there is none then).
+ */
 export declare function createClient(api?: Api): Client;
 
-/** The client over `window.api`. */
+/** The client over `window.api` (looked up at its first call). */
 declare const client: Client;
 export default client;
 export type { Api, EventMeta, Events, InvokeOptions, Methods, Notifications, SubscribeOptions, Subscription, Subscriptions };

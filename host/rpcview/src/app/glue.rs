@@ -16,11 +16,14 @@ use super::{PageLog, PageLogHook, PageLogLevel};
 use crate::bridge::{self, Handoff};
 use crate::rpc::Endpoint;
 
+/// The endpoints of a window: one per origin a capability grants it, by origin.
+pub(crate) type Endpoints = std::collections::BTreeMap<String, Endpoint>;
+
 /// What one window's bridge needs to answer its page.
 pub(crate) struct Glue {
     pub(crate) label: String,
     /// One endpoint per origin a capability grants the window.
-    pub(crate) endpoints: super::live::Endpoints,
+    pub(crate) endpoints: Endpoints,
     pub(crate) generation: Rc<Cell<u64>>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,

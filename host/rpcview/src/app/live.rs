@@ -12,7 +12,7 @@ use tao::platform::unix::WindowExtUnix;
 use tao::window::WindowBuilder;
 use wry::{PageLoadEvent, WebViewBuilder, WebViewBuilderExtUnix, WebViewExtUnix};
 
-use super::glue::Glue;
+use super::glue::{Endpoints, Glue};
 use super::handle::{AppHandle, UserEvent};
 use super::{AppError, Assets, Window};
 use crate::bridge::{self, PageNames, PreloadConfig};
@@ -186,9 +186,6 @@ impl Live {
 }
 
 /// The webview of `spec`: its preload, its assets, and what it may navigate to.
-/// The endpoints of a window: one per origin a capability grants it, by origin.
-pub(crate) type Endpoints = std::collections::BTreeMap<String, Endpoint>;
-
 fn cancel_all(endpoints: &Endpoints) -> usize {
     endpoints.values().map(Endpoint::cancel_running).sum()
 }

@@ -14,7 +14,7 @@ use super::handler::{BlockingHandler, BoxFuture, Handler, SubscriptionHandler};
 use super::schema::ParamShape;
 use super::stats::InFlight;
 use super::subscribe::{LiveSub, Sink};
-use super::validate::{Validator, Violation};
+use super::validate::{join, Validator, Violation};
 
 /// A typed handler behind JSON in, JSON out.
 pub(crate) type Erased =
@@ -201,14 +201,6 @@ impl Compiled {
         }
         Ok(params)
     }
-}
-
-pub(crate) fn join(violations: &[Violation]) -> String {
-    violations
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn invalid_params(method: &str, violations: &[Violation]) -> RpcError {

@@ -144,7 +144,7 @@ impl Emitter {
             if !v.is_empty() {
                 return Err(EmitError::Schema {
                     event: event.into(),
-                    reason: super::call::join(&v),
+                    reason: super::validate::join(&v),
                 });
             }
         }

@@ -10,6 +10,9 @@
 //!   are not in `methods`, since a plain OpenRPC client could not call them.
 //! - `x-rest` (on the last positional param of a method that takes a `Vec`): this param and
 //!   every one after it have this schema (`sum(1, 2, 4)`).
+//!
+//! Its schemas use only the `format`s every common validator knows ([`PORTABLE_FORMATS`]):
+//! see [`portable`] for what becomes of the others `schemars` writes (`uint64`, `int32`, ...).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,7 +101,149 @@ pub fn document(router: &Router, allow: &Allow) -> Value {
     doc["components"] = json!({ "schemas": schemas });
     doc["x-events"] = Value::Array(events);
     doc["x-subscriptions"] = Value::Array(subscriptions);
+    for_each_schema(&mut doc, portable);
     doc
+}
+
+/// Applies `f` to every schema `doc` holds: components, params, results, subscription items
+/// and event payloads (not to examples, which are values).
+fn for_each_schema(doc: &mut Value, f: fn(&mut Value)) {
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.values_mut().for_each(f);
+    }
+    for list in ["methods", "x-subscriptions"] {
+        for m in doc[list].as_array_mut().into_iter().flatten() {
+            for p in m["params"].as_array_mut().into_iter().flatten() {
+                f(&mut p["schema"]);
+            }
+            for out in ["result", "item"] {
+                if let Some(o) = m.get_mut(out) {
+                    f(&mut o["schema"]);
+                }
+            }
+        }
+    }
+    for e in doc["x-events"].as_array_mut().into_iter().flatten() {
+        f(&mut e["schema"]);
+    }
+}
+
+/// The `format`s an exported schema may carry: those both the OpenRPC project's validator
+/// (ajv 6's built-in formats, in `@open-rpc/schema-utils-js`) and `ajv-formats` (with ajv 8)
+/// know.
+pub const PORTABLE_FORMATS: &[&str] = &[
+    "date",
+    "date-time",
+    "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "json-pointer",
+    "json-pointer-uri-fragment",
+    "regex",
+    "relative-json-pointer",
+    "time",
+    "uri",
+    "uri-reference",
+    "uri-template",
+    "url",
+    "uuid",
+];
+
+/// The bounds a numeric `format` of `schemars` stands for: `(minimum, maximum)`, either
+/// absent when JSON Schema cannot say it better than a plain number (floats; 128-bit
+/// integers, beyond what a JSON number holds exactly). `None`: not a numeric format.
+fn numeric_bounds(format: &str) -> Option<(Option<Value>, Option<Value>)> {
+    let signed = |min: i64, max: i64| Some((Some(min.into()), Some(max.into())));
+    let unsigned = |max: u64| Some((Some(0.into()), Some(max.into())));
+    match format {
+        "int8" => signed(i8::MIN.into(), i8::MAX.into()),
+        "int16" => signed(i16::MIN.into(), i16::MAX.into()),
+        "int32" => signed(i32::MIN.into(), i32::MAX.into()),
+        "int64" => signed(i64::MIN, i64::MAX),
+        // isize and usize: this build's.
+        "int" => signed(isize::MIN as i64, isize::MAX as i64),
+        "uint8" => unsigned(u8::MAX.into()),
+        "uint16" => unsigned(u16::MAX.into()),
+        "uint32" => unsigned(u32::MAX.into()),
+        "uint64" => unsigned(u64::MAX),
+        "uint" => unsigned(usize::MAX as u64),
+        "uint128" => Some((Some(0.into()), None)),
+        "int128" | "float" | "double" => Some((None, None)),
+        _ => None,
+    }
+}
+
+/// Rewrites `schema` (and every schema in it) to use only [`PORTABLE_FORMATS`], keeping what
+/// a validator can check.
+///
+/// `schemars` writes a `format` per Rust number type (`uint64`, `int32`, `double`, ...) and a
+/// few of its own for strings (`ip`, `partial-date-time`, ...). Those are not JSON Schema
+/// formats, and validators refuse unknown formats rather than ignore them: the OpenRPC
+/// project's `MethodCallValidator` (ajv 6) throws `unknown format "int32" is used in schema`,
+/// and ajv 8 in its default strict mode throws `unknown format "uint64" ignored in schema`,
+/// so a page or a tool could not compile the document's schemas as they were. So:
+/// - a numeric format is dropped, and the range it stands for becomes `minimum` / `maximum`
+///   where the schema has no bound of its own already (`uint32` gives `minimum: 0,
+///   maximum: 4294967295`; a `u8`'s `0..=255` from `schemars` stays as it is);
+/// - `ip` (an `IpAddr`) becomes `anyOf: [ipv4, ipv6]`;
+/// - any other unknown format is dropped (its type, a string, still holds).
+///
+/// This is the document only: the host validates calls with the schemas it compiled at
+/// `Api::build` from `schemars` directly (unknown formats are ignored there), and `serde`
+/// refuses out-of-range numbers anyway.
+pub fn portable(schema: &mut Value) {
+    let Value::Object(o) = schema else { return };
+    if let Some(format) = o.get("format").and_then(Value::as_str).map(str::to_owned) {
+        if !PORTABLE_FORMATS.contains(&format.as_str()) {
+            o.remove("format");
+            if let Some((min, max)) = numeric_bounds(&format) {
+                if let Some(min) = min.filter(|_| !o.contains_key("exclusiveMinimum")) {
+                    o.entry("minimum").or_insert(min);
+                }
+                if let Some(max) = max.filter(|_| !o.contains_key("exclusiveMaximum")) {
+                    o.entry("maximum").or_insert(max);
+                }
+            } else if format == "ip" && !o.contains_key("anyOf") {
+                o.insert(
+                    "anyOf".into(),
+                    json!([
+                        { "type": "string", "format": "ipv4" },
+                        { "type": "string", "format": "ipv6" }
+                    ]),
+                );
+            }
+        }
+    }
+    // Into every subschema (draft-07), not into values (`const`, `enum`, `default`, ...).
+    for (key, value) in o.iter_mut() {
+        match key.as_str() {
+            "additionalItems"
+            | "additionalProperties"
+            | "contains"
+            | "else"
+            | "if"
+            | "not"
+            | "propertyNames"
+            | "then" => portable(value),
+            "items" => match value {
+                Value::Array(items) => items.iter_mut().for_each(portable),
+                item => portable(item),
+            },
+            "allOf" | "anyOf" | "oneOf" => value
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+                .for_each(portable),
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
+                if let Some(map) = value.as_object_mut() {
+                    // A `dependencies` entry may be a list of names: `portable` skips it.
+                    map.values_mut().for_each(portable);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn method(
@@ -334,5 +479,167 @@ impl Router {
     /// ```
     pub fn openrpc(&self) -> Value {
         document(self, &Allow::all())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+    use serde_json::{json, Value};
+
+    use super::portable;
+    use crate::rpc::{Api, CallSite, Endpoint};
+    use crate::{Allow, Ctx, RpcError};
+
+    /// Every number type, and an address.
+    #[derive(Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Numbers {
+        a: u8,
+        b: u16,
+        c: u32,
+        d: u64,
+        e: usize,
+        f: i8,
+        g: i16,
+        h: i32,
+        i: i64,
+        j: isize,
+        k: f32,
+        l: f64,
+        m: Option<u32>,
+        n: Vec<u64>,
+        ip: IpAddr,
+    }
+
+    /// Params with `Numbers` inside, so that it is a component.
+    #[derive(Deserialize, JsonSchema)]
+    struct Count {
+        numbers: Numbers,
+        /// A params field, in its descriptor.
+        limit: u16,
+    }
+
+    async fn count(_: Ctx, n: Count) -> Result<u32, RpcError> {
+        Ok(n.numbers.c.min(n.limit.into()))
+    }
+
+    fn router() -> crate::Router {
+        Api::new().method("count", count).build().unwrap()
+    }
+
+    fn formats(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(f) = o.get("format").and_then(Value::as_str) {
+                    out.push(f.to_owned());
+                }
+                o.values().for_each(|v| formats(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| formats(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn numeric_formats_become_bounds() {
+        let doc = router().openrpc();
+        let mut found = Vec::new();
+        formats(&doc, &mut found);
+        assert_eq!(found, ["ipv4", "ipv6"], "{doc:#}");
+        let p = &doc["components"]["schemas"]["Numbers"]["properties"];
+        let bounds = |k: &str| (p[k]["minimum"].clone(), p[k]["maximum"].clone());
+        assert_eq!(bounds("a"), (json!(0), json!(255)));
+        assert_eq!(bounds("b"), (json!(0), json!(65535)));
+        assert_eq!(bounds("c"), (json!(0), json!(4294967295u32)));
+        assert_eq!(bounds("d"), (json!(0), json!(u64::MAX)));
+        assert_eq!(bounds("e"), (json!(0), json!(usize::MAX as u64)));
+        assert_eq!(bounds("f"), (json!(-128), json!(127)));
+        assert_eq!(bounds("g"), (json!(-32768), json!(32767)));
+        assert_eq!(bounds("h"), (json!(i32::MIN), json!(i32::MAX)));
+        assert_eq!(bounds("i"), (json!(i64::MIN), json!(i64::MAX)));
+        assert_eq!(
+            bounds("j"),
+            (json!(isize::MIN as i64), json!(isize::MAX as i64))
+        );
+        assert_eq!(bounds("k"), (Value::Null, Value::Null));
+        assert_eq!(bounds("l"), (Value::Null, Value::Null));
+        assert_eq!(p["m"]["type"], json!(["integer", "null"]));
+        assert_eq!(p["m"]["maximum"], json!(u32::MAX));
+        assert_eq!(p["n"]["items"]["maximum"], json!(u64::MAX));
+        assert_eq!(p["ip"]["type"], "string");
+        assert_eq!(p["ip"]["anyOf"][1]["format"], "ipv6");
+        // A descriptor's own schema, the method's result.
+        let limit = &doc["methods"][0]["params"][1];
+        assert_eq!(limit["name"], "limit");
+        assert_eq!(limit["schema"]["maximum"], json!(u16::MAX));
+        assert_eq!(
+            doc["methods"][0]["result"]["schema"]["maximum"],
+            json!(u32::MAX)
+        );
+    }
+
+    #[test]
+    fn bounds_of_its_own_and_values_are_kept() {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {
+                "pace": { "type": "integer", "format": "uint32", "minimum": 0, "maximum": 2000 },
+                "above": { "type": "integer", "format": "uint32", "exclusiveMinimum": 5 },
+                "format": { "type": "string", "format": "date-time" },
+                "odd": { "type": "string", "format": "partial-date-time" },
+            },
+            "default": { "format": "uint8" },
+            "enum": [{ "format": "uint8" }],
+        });
+        portable(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "pace": { "type": "integer", "minimum": 0, "maximum": 2000 },
+                    "above": { "type": "integer", "exclusiveMinimum": 5, "maximum": 4294967295u32 },
+                    "format": { "type": "string", "format": "date-time" },
+                    "odd": { "type": "string" },
+                },
+                "default": { "format": "uint8" },
+                "enum": [{ "format": "uint8" }],
+            })
+        );
+    }
+
+    #[test]
+    fn the_host_validates_with_its_own_schemas_not_the_document() {
+        // The router keeps what schemars wrote; only the document is rewritten.
+        let router = router();
+        let own = &router.params_definitions()["Numbers"]["properties"]["c"];
+        assert_eq!(own["format"], "uint32");
+        assert!(own.get("maximum").is_none());
+        // And it refuses what the document's bounds refuse, as before.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ep = Endpoint::new(
+            &router,
+            CallSite::new("main", "app://localhost"),
+            Allow::all(),
+        );
+        let call = |c: Value| {
+            let mut params = json!({ "limit": 100, "numbers": {
+                "a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 0, "g": 0, "h": 0, "i": 0,
+                "j": 0, "k": 0.5, "l": 0.5, "m": null, "n": [], "ip": "::1"
+            }});
+            params["numbers"]["c"] = c;
+            let request = json!({"jsonrpc": "2.0", "id": 1, "method": "count", "params": params});
+            let reply = rt.block_on(ep.handle(&request.to_string())).unwrap();
+            serde_json::from_str::<Value>(&reply).unwrap()
+        };
+        assert_eq!(call(json!(7))["result"], 7);
+        assert_eq!(call(json!(-1))["error"]["code"], -32602);
+        assert_eq!(call(json!(4294967296u64))["error"]["code"], -32602);
     }
 }

@@ -227,7 +227,7 @@ impl<T: Serialize> Sink<T> {
                 let value = serde_json::to_value(item).map_err(serialize)?;
                 let violations = check.violations(&value);
                 if !violations.is_empty() {
-                    let list = super::call::join(&violations);
+                    let list = super::validate::join(&violations);
                     tracing::error!(subscription = %self.live.name, "item does not match its schema: {list}");
                     return Err(SinkError::Schema(list));
                 }

@@ -52,17 +52,29 @@ impl Validator {
         Ok(Self { inner })
     }
 
-    /// Every violation of the schema by `instance`; empty when it is valid.
+    /// Every violation of the schema by `instance`, sorted by path; empty when it is valid.
     pub(crate) fn violations(&self, instance: &Value) -> Vec<Violation> {
         if self.inner.is_valid(instance) {
             return Vec::new();
         }
-        self.inner
+        let mut all: Vec<Violation> = self
+            .inner
             .iter_errors(instance)
             .map(|e| Violation {
                 path: e.instance_path().as_str().to_owned(),
                 message: e.to_string(),
             })
-            .collect()
+            .collect();
+        all.sort_by(|a, b| a.path.cmp(&b.path)); // stable: same-path messages keep their order
+        all
     }
+}
+
+/// Every violation, as one line: `"/title: ... ; /stars: ..."`.
+pub(crate) fn join(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -68,12 +68,28 @@ export interface EventMeta {
 export interface Methods {
   /** Greets someone by name. */
   "hello.greet": { params: { name: string } | [name: string]; result: Greeting };
+  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
+  "rpc.discover": { params: [] | Record<string, never>; result: { openrpc: string; [key: string]: unknown } };
+}
+
+/**
+ * What `invoke` takes after a method's name: its params (optional when every param is), then
+ * options.
+ */
+export interface InvokeArgs {
+  "hello.greet": [params: { name: string } | [name: string], options?: InvokeOptions];
+  "rpc.discover": [params?: [] | Record<string, never>, options?: InvokeOptions];
 }
 
 /** Params of every notification, by name. */
 export interface Notifications {
   /** A line from the page, printed by the host. */
   "hello.log": { params: { message: string } | [message: string] };
+}
+
+/** What `notify` takes after a notification's name: its params (optional when every param is). */
+export interface NotifyArgs {
+  "hello.log": [params: { message: string } | [message: string]];
 }
 
 /** Params and item type of every subscription, by name. */
@@ -95,12 +111,13 @@ export interface Events {
 
 /** `window.api`, typed exactly: a method, subscription or event not listed here does not compile. */
 export interface Api {
-  /** Greets someone by name. */
-  invoke(method: "hello.greet", params: { name: string } | [name: string], options?: InvokeOptions): Promise<Greeting>;
-  /** A line from the page, printed by the host. */
-  notify(method: "hello.log", params: { message: string } | [message: string]): void;
-  /** The OpenRPC document of what this window may use (OpenRPC service discovery). */
-  invoke(method: "rpc.discover", params?: [] | Record<string, never>, options?: InvokeOptions): Promise<{ openrpc: string; [key: string]: unknown }>;
+  /**
+   * Calls a method (see `Methods`); resolves with its result, rejects with an `RpcError`
+   * (its code, message and data as the host sent them).
+   */
+  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M]["result"]>;
+  /** Sends a notification (see `Notifications`): no reply, no error comes back. */
+  notify<N extends keyof Notifications>(method: N, ...args: NotifyArgs[N]): void;
   /**
    * Opens a subscription; resolves with it once the host has accepted it. Items go to
    * `onItem` if given, else to `for await` over the subscription.
