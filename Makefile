@@ -6,7 +6,7 @@ HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a)
 SCREENSHOT ?= target/rpcview-tour.png
 TSC := $(CURDIR)/tests/ts/node_modules/.bin/tsc
 
-.PHONY: deps build demo tour test lint schema-check package-check fuzz
+.PHONY: deps build demo tour test lint schema-check package-check fuzz bench
 
 deps:
 	@bash .ci/deps
@@ -53,9 +53,15 @@ package-check: deps
 test: lint schema-check package-check
 	node --test preload/test/
 	$(HEADLESS) cargo test --workspace
+	$(HEADLESS) cargo run --quiet -p rpcview-bench -- --smoke
 
 # The long fuzz run (10 million executions by default; RPCVIEW_FUZZ_EXECS, RPCVIEW_FUZZ_SEED):
 # framing, the bridge check, dispatch and validation on arbitrary and mutated bytes. A short
 # run is part of `make test`.
 fuzz: deps
 	RPCVIEW_FUZZ_EXECS=$${RPCVIEW_FUZZ_EXECS:-10000000} cargo test --release -p rpcview --lib fuzz::long -- --ignored --nocapture
+
+# What a call costs: rpcview against the raw tao + wry transport, side by side, in release.
+# Prints a table of medians, p99 and ratios (see BENCHMARKS.md); asserts nothing.
+bench: deps
+	$(HEADLESS) cargo run --release --quiet -p rpcview-bench

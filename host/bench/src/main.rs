@@ -1,0 +1,226 @@
+//! `rpcview-bench`: what a call costs through rpcview, against the raw transport it is built
+//! on (a bare tao + wry page: `window.ipc.postMessage` → Rust → `evaluate_script`), measured
+//! in one run on the same machine, plus the JSON-RPC core alone against the serde floor.
+//!
+//! Each side runs in a child process of its own (GTK allows one event loop per process); the
+//! parent prints one table of medians, p99 and ratios. Times are taken on the Rust side
+//! (WebKitGTK clamps `performance.now()` to 1 ms): in a loop of sequential calls, the gap
+//! between two arrivals at the host is one round trip. Nothing is asserted: a benchmark, not a
+//! test. `--smoke` runs a few hundred calls, so that the test command keeps it from rotting.
+//!
+//! ```text
+//! xvfb-run -a cargo run --release -p rpcview-bench            # the full run
+//! xvfb-run -a cargo run -p rpcview-bench -- --smoke           # a quick check that it runs
+//! ```
+
+mod core;
+mod page;
+mod raw;
+mod record;
+mod via_rpcview;
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How much work each side does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Plan {
+    /// Sequential calls whose round trips are timed.
+    pub(crate) sequential: usize,
+    /// Calls of each pipelined workload.
+    pub(crate) pipelined: usize,
+    /// Calls in flight in the windowed workload.
+    pub(crate) window: usize,
+    /// Sizes sent host → page, in bytes.
+    pub(crate) down: Vec<usize>,
+    /// Sizes sent page → host, in bytes.
+    pub(crate) up: Vec<usize>,
+}
+
+/// What one side measured.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Measured {
+    /// Round trips of sequential small calls, in microseconds, sorted.
+    pub(crate) round_trips_us: Vec<f64>,
+    /// Calls per second with `window` in flight.
+    pub(crate) windowed_per_s: f64,
+    /// Calls per second with all fired at once.
+    pub(crate) burst_per_s: f64,
+    /// From process start to the first call answered, in milliseconds.
+    pub(crate) first_call_ms: f64,
+    /// Median time of a host → page transfer, by size: `(bytes, ms)`.
+    pub(crate) down_ms: Vec<(usize, f64)>,
+    /// Median time of a page → host transfer, by size: `(bytes, ms)`.
+    pub(crate) up_ms: Vec<(usize, f64)>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let plan = if smoke {
+        Plan {
+            sequential: 200,
+            pipelined: 1_000,
+            window: 64,
+            down: vec![64 << 10],
+            up: vec![64 << 10],
+        }
+    } else {
+        Plan {
+            sequential: 3_000,
+            pipelined: 10_000,
+            window: 256,
+            down: vec![1 << 20, 10 << 20, 50 << 20],
+            up: vec![1 << 20, 10 << 20],
+        }
+    };
+    if let Some(i) = args.iter().position(|a| a == "--side") {
+        let side = args.get(i + 1).map(String::as_str).unwrap_or_default();
+        let measured = match side {
+            "raw" => raw::run(&plan),
+            "rpcview" => via_rpcview::run(&plan),
+            other => Err(format!("no side '{other}'")),
+        };
+        match measured {
+            Ok(m) => println!("{}", serde_json::to_string(&m).expect("serializes")),
+            Err(e) => {
+                eprintln!("rpcview-bench ({side}): {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("rpcview-bench: no display; run under `xvfb-run -a`");
+        std::process::exit(2);
+    }
+    println!(
+        "rpcview-bench{}: {} sequential calls, {} pipelined ({} in flight, then all at once); {} build",
+        if smoke { " --smoke" } else { "" },
+        plan.sequential,
+        plan.pipelined,
+        plan.window,
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    );
+    let raw = side("raw", smoke);
+    let ours = side("rpcview", smoke);
+    let (raw, ours) = match (raw, ours) {
+        (Ok(r), Ok(o)) => (r, o),
+        (r, o) => {
+            eprintln!(
+                "rpcview-bench: a side failed: raw {:?}, rpcview {:?}",
+                r.err(),
+                o.err()
+            );
+            std::process::exit(1);
+        }
+    };
+    let core = core::measure(if smoke { 20_000 } else { 300_000 });
+    print_table(&raw, &ours, &core);
+}
+
+/// Runs one side in a child process and reads what it measured.
+fn side(name: &str, smoke: bool) -> Result<Measured, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["--side", name]);
+    if smoke {
+        cmd.arg("--smoke");
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "{name} exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or_default();
+    serde_json::from_str(line).map_err(|e| format!("{name}: {e}: {text}"))
+}
+
+/// The value at quantile `q` of `sorted`.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i]
+}
+
+/// `1 MiB`, `64 KiB`.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
+}
+
+fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
+    let row = |what: &str, r: f64, o: f64, unit: &str| {
+        println!(
+            "| {what:<34} | {r:>12.1} | {o:>12.1} | {:>6.2} | {unit}",
+            o / r
+        );
+    };
+    println!();
+    println!(
+        "| {:<34} | {:>12} | {:>12} | {:>6} |",
+        "workload", "raw wry", "rpcview", "ratio"
+    );
+    println!("|{:-<36}|{:->14}|{:->14}|{:->8}|", "", "", "", "");
+    for (q, name) in [
+        (0.5, "one call at a time, p50"),
+        (0.99, "one call at a time, p99"),
+    ] {
+        row(
+            name,
+            quantile(&raw.round_trips_us, q),
+            quantile(&ours.round_trips_us, q),
+            "µs (lower is better)",
+        );
+    }
+    row(
+        "calls/s, window in flight",
+        raw.windowed_per_s,
+        ours.windowed_per_s,
+        "calls/s (higher is better)",
+    );
+    row(
+        "calls/s, all at once",
+        raw.burst_per_s,
+        ours.burst_per_s,
+        "calls/s (higher is better)",
+    );
+    row(
+        "start to first answered call",
+        raw.first_call_ms,
+        ours.first_call_ms,
+        "ms",
+    );
+    for (what, r, o) in [
+        ("host → page", &raw.down_ms, &ours.down_ms),
+        ("page → host", &raw.up_ms, &ours.up_ms),
+    ] {
+        for ((bytes, r), (_, o)) in r.iter().zip(o.iter()) {
+            row(
+                &format!("{what} {}", size(*bytes)),
+                *r,
+                *o,
+                "ms, median of 3 (lower is better)",
+            );
+        }
+    }
+    row(
+        "core: per small call (serde floor)",
+        core.serde_floor_us,
+        core.endpoint_us,
+        "µs: parse + serialize / Endpoint::handle",
+    );
+    println!();
+    std::thread::sleep(Duration::from_millis(10));
+}

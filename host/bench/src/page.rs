@@ -1,0 +1,97 @@
+//! The page both sides run: the same workloads over a `call(value)` that each side defines
+//! over its own transport, with marks telling the host where each workload starts.
+
+use crate::Plan;
+
+/// The workloads, as a script: `call(v)` resolves with the echo of `v`, `down(n)` with `n`
+/// bytes from the host, `up(text)` sends `text` up; `mark(name)` tells the host a workload
+/// starts (`sequential`, `windowed`, `burst`, `sizes`) or all are `done`.
+fn workloads(plan: &Plan) -> String {
+    let mib = |v: &[usize]| {
+        v.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        r#"
+const plan = {{ sequential: {}, pipelined: {}, window: {}, down: [{}], up: [{}], repeats: 3 }};
+async function run() {{
+  const small = (i) => ({{ i, text: 'a small call of about seventy bytes', ok: true }});
+  for (let i = 0; i < 100; i++) await call(small(i));
+  mark('sequential');
+  for (let i = 0; i < plan.sequential; i++) await call(small(i));
+  mark('windowed');
+  let next = 0;
+  const worker = async () => {{ while (next < plan.pipelined) {{ const i = next++; await call(small(i)); }} }};
+  await Promise.all(Array.from({{ length: plan.window }}, worker));
+  mark('burst');
+  await Promise.all(Array.from({{ length: plan.pipelined }}, (_, i) => call(small(i))));
+  mark('sizes');
+  // Large payloads, each between two small calls: the host times the arrival gaps.
+  for (const n of plan.down) for (let r = 0; r < plan.repeats; r++) {{
+    await call(small(0));
+    const text = await down(n);
+    if (text.length !== n) throw new Error('short download');
+    await call(small(1));
+  }}
+  for (const n of plan.up) {{
+    const text = 'x'.repeat(n);
+    for (let r = 0; r < plan.repeats; r++) {{
+      await call(small(0));
+      await up(text);
+    }}
+  }}
+  await call(small(2));
+  mark('done');
+}}
+run();
+"#,
+        plan.sequential,
+        plan.pipelined,
+        plan.window,
+        mib(&plan.down),
+        mib(&plan.up)
+    )
+}
+
+/// The raw page: `window.ipc.postMessage` out, `window.__reply` (called by
+/// `evaluate_script`) back, ids matched in a map, as a hand-written bridge would.
+pub(crate) fn raw_html(plan: &Plan) -> String {
+    format!(
+        r#"<!doctype html><html><body><script>
+const pending = new Map();
+let lastId = 0;
+window.__reply = (id, value) => {{ const r = pending.get(id); pending.delete(id); r(value); }};
+// `kind|id|payload`: the host reads the kind and id without parsing the payload.
+const send = (kind, payload) => new Promise((resolve) => {{
+  const id = ++lastId;
+  pending.set(id, resolve);
+  window.ipc.postMessage(kind + '|' + id + '|' + payload);
+}});
+const call = (p) => send('c', JSON.stringify(p));
+const down = (n) => send('d', String(n));
+const up = (text) => send('u', JSON.stringify(text));
+const mark = (name) => window.ipc.postMessage('m|0|' + name);
+{}
+</script></body></html>"#,
+        workloads(plan)
+    )
+}
+
+/// rpcview's page script (served as a file: the default policy forbids inline scripts).
+pub(crate) fn rpcview_js(plan: &Plan) -> String {
+    format!(
+        r#"
+const call = (p) => window.api.invoke('bench.echo', p);
+const down = (n) => window.api.invoke('bench.down', [n]);
+const up = (text) => window.api.invoke('bench.up', [text]);
+const mark = (name) => window.api.notify('bench.mark', [name]);
+{}
+"#,
+        workloads(plan)
+    )
+}
+
+/// rpcview's page.
+pub(crate) const RPCVIEW_HTML: &str = r#"<!doctype html><html><head><script type="module" src="bench.js"></script></head><body></body></html>"#;
