@@ -37,6 +37,10 @@ pub(crate) struct Plan {
     pub(crate) down: Vec<usize>,
     /// Sizes sent page → host, in bytes.
     pub(crate) up: Vec<usize>,
+    /// Calls of the memory workload (every other one refused).
+    pub(crate) flood: usize,
+    /// How long the page idles after the flood, in milliseconds.
+    pub(crate) idle_ms: u64,
 }
 
 /// What one side measured.
@@ -54,6 +58,8 @@ pub(crate) struct Measured {
     pub(crate) down_ms: Vec<(usize, f64)>,
     /// Median time of a page → host transfer, by size: `(bytes, ms)`.
     pub(crate) up_ms: Vec<(usize, f64)>,
+    /// Resident memory of the host process at marks: `(mark, MiB)`.
+    pub(crate) rss_mib: Vec<(String, f64)>,
 }
 
 fn main() {
@@ -66,6 +72,8 @@ fn main() {
             window: 64,
             down: vec![64 << 10],
             up: vec![64 << 10],
+            flood: 2_000,
+            idle_ms: 200,
         }
     } else {
         Plan {
@@ -74,6 +82,8 @@ fn main() {
             window: 256,
             down: vec![1 << 20, 10 << 20, 50 << 20],
             up: vec![1 << 20, 10 << 20],
+            flood: 100_000,
+            idle_ms: 10_000,
         }
     };
     if let Some(i) = args.iter().position(|a| a == "--side") {
@@ -97,11 +107,13 @@ fn main() {
         std::process::exit(2);
     }
     println!(
-        "rpcview-bench{}: {} sequential calls, {} pipelined ({} in flight, then all at once); {} build",
+        "rpcview-bench{}: {} sequential calls, {} pipelined ({} in flight, then all at once), {} in the memory flood then {} ms idle; {} build",
         if smoke { " --smoke" } else { "" },
         plan.sequential,
         plan.pipelined,
         plan.window,
+        plan.flood,
+        plan.idle_ms,
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     let raw = side("raw", smoke);
@@ -214,6 +226,21 @@ fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
                 "ms, median of 3 (lower is better)",
             );
         }
+    }
+    let rss = |m: &Measured, mark: &str| {
+        m.rss_mib
+            .iter()
+            .find(|(n, _)| n == mark)
+            .map(|(_, v)| *v)
+            .unwrap_or(f64::NAN)
+    };
+    for (mark, what) in [
+        ("sequential", "RSS after start-up"),
+        ("memory", "RSS after the transfers"),
+        ("flooded", "RSS after the flood of calls"),
+        ("done", "RSS after idling"),
+    ] {
+        row(what, rss(raw, mark), rss(ours, mark), "MiB (host process)");
     }
     row(
         "core: per small call (serde floor)",

@@ -15,7 +15,7 @@ fn workloads(plan: &Plan) -> String {
     };
     format!(
         r#"
-const plan = {{ sequential: {}, pipelined: {}, window: {}, down: [{}], up: [{}], repeats: 3 }};
+const plan = {{ sequential: {}, pipelined: {}, window: {}, down: [{}], up: [{}], repeats: 3, flood: {}, idleMs: {} }};
 async function run() {{
   const small = (i) => ({{ i, text: 'a small call of about seventy bytes', ok: true }});
   for (let i = 0; i < 100; i++) await call(small(i));
@@ -43,6 +43,14 @@ async function run() {{
     }}
   }}
   await call(small(2));
+  // Memory: a flood of calls, every other one refused (bad params), then idle.
+  mark('memory');
+  for (let c = 0; c < plan.flood / 1000; c++) {{
+    await Promise.all(Array.from({{ length: 1000 }}, (_, i) => (i % 2 ? bad(i) : call(small(i))).catch(() => 0)));
+  }}
+  mark('flooded');
+  await new Promise((resolve) => setTimeout(resolve, plan.idleMs));
+  await call(small(3));
   mark('done');
 }}
 run();
@@ -51,7 +59,9 @@ run();
         plan.pipelined,
         plan.window,
         mib(&plan.down),
-        mib(&plan.up)
+        mib(&plan.up),
+        plan.flood,
+        plan.idle_ms
     )
 }
 
@@ -73,6 +83,7 @@ const call = (p) => send('c', JSON.stringify(p));
 const down = (n) => send('d', String(n));
 const up = (text) => send('u', JSON.stringify(text));
 const mark = (name) => window.ipc.postMessage('m|0|' + name);
+const bad = (i) => call({{ i: 'not a number' }}); // the raw host validates nothing
 {}
 </script></body></html>"#,
         workloads(plan)
@@ -86,6 +97,7 @@ pub(crate) fn rpcview_js(plan: &Plan) -> String {
 const call = (p) => window.api.invoke('bench.echo', p);
 const down = (n) => window.api.invoke('bench.down', [n]);
 const up = (text) => window.api.invoke('bench.up', [text]);
+const bad = (i) => window.api.invoke('bench.echo', {{ i: 'not a number' }}); // refused: -32602
 const mark = (name) => window.api.notify('bench.mark', [name]);
 {}
 "#,

@@ -14,6 +14,8 @@ pub(crate) struct Recorder {
     marks: Vec<(String, Instant)>,
     /// In the `sizes` phase, every arrival: `(kind, bytes, when)`; kind `c`, `d` or `u`.
     sized: Vec<(char, usize, Instant)>,
+    /// Resident memory at each mark, in MiB.
+    rss: Vec<(String, f64)>,
 }
 
 impl Recorder {
@@ -25,6 +27,7 @@ impl Recorder {
             arrivals: Vec::new(),
             marks: Vec::new(),
             sized: Vec::new(),
+            rss: Vec::new(),
         }
     }
 
@@ -72,6 +75,7 @@ impl Recorder {
     pub(crate) fn mark(&mut self, name: &str) -> bool {
         self.phase = name.to_owned();
         self.marks.push((name.to_owned(), Instant::now()));
+        self.rss.push((name.to_owned(), rss_mib()));
         name == "done"
     }
 
@@ -98,6 +102,18 @@ impl Recorder {
                 .unwrap_or(f64::NAN),
             down_ms: self.transfers('d'),
             up_ms: self.transfers('u'),
+            rss_mib: self.rss.clone(),
         }
     }
+}
+
+/// Resident memory of this process, in MiB (Linux: `/proc/self/statm`).
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(f64::NAN);
+    pages * 4096.0 / (1024.0 * 1024.0)
 }
