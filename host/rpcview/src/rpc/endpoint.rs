@@ -243,24 +243,14 @@ impl Endpoint {
                     "limit": limits.max_message_bytes, "size": text.len(), "unit": "bytes"
                 }),
             );
-            // Answer the call by its id if one can be read (skimming, not building values);
-            // a notification gets no reply, even to this.
-            return match skim_id(text) {
-                Skimmed::Notification => None,
-                Skimmed::Id(id) => Some(error_reply(&id, &e)),
-                Skimmed::Unknown => Some(error_reply("null", &e)),
-            };
+            return refuse_unparsed(text, &e);
         }
         let deepest = super::limits::depth(text, limits.max_depth);
         if deepest > limits.max_depth {
             let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
                 serde_json::json!({ "limit": limits.max_depth, "size": deepest, "unit": "levels of nesting" }),
             );
-            return match skim_id(text) {
-                Skimmed::Notification => None,
-                Skimmed::Id(id) => Some(error_reply(&id, &e)),
-                Skimmed::Unknown => Some(error_reply("null", &e)),
-            };
+            return refuse_unparsed(text, &e);
         }
         let page = Page {
             scope: scope.into(),
@@ -673,6 +663,16 @@ enum Skimmed {
     Notification,
     Id(String),
     Unknown,
+}
+
+/// The reply refusing `text` with `e` before it was parsed: by the call's id if one can be
+/// read (skimming, not building values); a notification gets no reply, even to this.
+fn refuse_unparsed(text: &str, e: &RpcError) -> Option<String> {
+    match skim_id(text) {
+        Skimmed::Notification => None,
+        Skimmed::Id(id) => Some(error_reply(&id, e)),
+        Skimmed::Unknown => Some(error_reply("null", e)),
+    }
 }
 
 /// The id of a single request, read without keeping anything else of it.

@@ -406,11 +406,12 @@
     }
     return true;
   };
-  const unsubscribeLate = (rec) =>
+  /** Tells the host to end subscription `rec` (one the page no longer wants). */
+  const sendUnsubscribe = (rec) =>
     send('{"jsonrpc":"2.0","method":"$/unsubscribe","params":{"subscription":' + jsonStringify(rec.id) + '}}');
   const unsubscribe = (rec) => {
     if (finish(rec, undefined) && rec.id !== undefined) {
-      send('{"jsonrpc":"2.0","method":"$/unsubscribe","params":{"subscription":' + jsonStringify(rec.id) + '}}');
+      sendUnsubscribe(rec);
     }
   };
   const onItem = (rec, item) => {
@@ -673,7 +674,7 @@
         resolve: (subId) => {
           if (typeof subId !== 'string') return reject(new RpcError(Code.INTERNAL_ERROR, `'${name}' did not answer with a subscription id`));
           rec.id = subId;
-          if (rec.done) return unsubscribeLate(rec); // aborted while the host was accepting it
+          if (rec.done) return sendUnsubscribe(rec); // aborted while the host was accepting it
           mapSet(subs, subId, rec);
           resolve(handleOf(rec));
         },
