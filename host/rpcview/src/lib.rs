@@ -80,6 +80,8 @@ pub mod export;
 #[cfg(all(test, feature = "webview"))]
 mod fuzz;
 pub mod rpc;
+#[cfg(feature = "webview")]
+pub mod testing;
 
 /// The contract tooling (TypeScript generation, compatibility check, schema files), re-exported
 /// from the `rpcview-contract` crate.
@@ -87,8 +89,8 @@ pub use rpcview_contract as contract;
 
 pub use export::{Export, ExportError};
 pub use rpc::{
-    error, Allow, Api, BlockingHandler, BuildError, CallSite, Capability, Ctx, EmitError, Emitter,
-    Endpoint, Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats,
+    error, Allow, Api, BlockingHandler, BuildError, CallRecord, CallSite, Capability, Ctx,
+    EmitError, Emitter, Endpoint, Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats,
     SubscriptionHandler, Target, WindowInfo,
 };
 

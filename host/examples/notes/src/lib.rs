@@ -10,6 +10,7 @@
 //! by this crate's test `schema_is_fresh`.
 
 mod store;
+pub mod tour;
 mod watch;
 
 pub use store::{

@@ -6,10 +6,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use clap::Parser;
-use rpcview::{App, AppHandle, Assets, Ctx, RpcError, Window};
+use rpcview::{App, AppHandle, Assets, Ctx, Window};
 use rpcview_notes::{self as demo, Store};
-use schemars::JsonSchema;
-use serde::Deserialize;
 
 /// The rpcview notes demo: a desktop webview whose page talks to Rust through schema-checked
 /// JSON-RPC 2.0.
@@ -30,28 +28,6 @@ struct Cli {
     /// Where --tour saves its screenshot.
     #[arg(long, value_name = "PNG", default_value = "rpcview-tour.png")]
     screenshot: PathBuf,
-}
-
-/// One step of the tour, as the page reports it.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct TourStep {
-    /// What was shown.
-    step: String,
-    /// Whether it worked.
-    ok: bool,
-    /// What the page saw.
-    detail: String,
-}
-
-/// A note written straight to the folder, as another editor would.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct OutsideEdit {
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
-    id: String,
-    title: String,
-    body: String,
 }
 
 static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
@@ -91,42 +67,28 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         window = window.url("app://localhost/index.html?tour");
         let failures = Arc::new(Mutex::new(0u32));
         let f = failures.clone();
-        let dir = data.clone();
         let shot = cli.screenshot.clone();
-        api = api
-            .notification("tour.step", move |_: Ctx, s: TourStep| {
-                let f = f.clone();
-                async move {
-                    println!(
-                        "  {} {:<28} {}",
-                        if s.ok { "ok  " } else { "FAIL" },
-                        s.step,
-                        s.detail
-                    );
-                    if !s.ok {
-                        *f.lock().unwrap() += 1;
-                    }
-                }
-            })
-            .method("tour.edit_outside", move |_: Ctx, e: OutsideEdit| {
-                let path = dir.join(format!("{}.md", e.id));
-                async move {
-                    std::fs::write(&path, format!("{}\n{}", e.title, e.body))
-                        .map_err(|err| RpcError::internal(format!("{}: {err}", path.display())))?;
-                    Ok(path.display().to_string())
-                }
-            })
-            .notification("tour.finish", move |ctx: Ctx, _: ()| {
-                let (shot, failures) = (shot.clone(), failures.clone());
-                async move {
-                    let app = ctx
-                        .app()
-                        .expect("the tour runs in the app's window")
-                        .clone();
-                    // The screenshot waits for the UI thread: not on a handler's worker.
-                    std::thread::spawn(move || finish(&app, &shot, *failures.lock().unwrap()));
-                }
-            });
+        let on_step = move |s: &demo::tour::TourStep| {
+            println!(
+                "  {} {:<28} {}",
+                if s.ok { "ok  " } else { "FAIL" },
+                s.step,
+                s.detail
+            );
+            if !s.ok {
+                *f.lock().unwrap() += 1;
+            }
+        };
+        let on_finish = move |ctx: Ctx| {
+            let app = ctx
+                .app()
+                .expect("the tour runs in the app's window")
+                .clone();
+            let (shot, failures) = (shot.clone(), *failures.lock().unwrap());
+            // The screenshot waits for the UI thread: not on a handler's worker.
+            std::thread::spawn(move || finish(&app, &shot, failures));
+        };
+        api = demo::tour::api(api, data.clone(), on_step, on_finish);
         println!("tour: driving the demo page through every IPC pattern");
     }
 

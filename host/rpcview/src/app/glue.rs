@@ -72,12 +72,16 @@ impl Glue {
                 }
                 let level = match log.level.as_str() {
                     "warn" => PageLogLevel::Warn,
+                    "info" | "log" => PageLogLevel::Info,
+                    "debug" => PageLogLevel::Debug,
                     _ => PageLogLevel::Error,
                 };
                 let (window, message) = (&self.label, &log.message);
                 match level {
-                    PageLogLevel::Warn => tracing::warn!(%window, "page: {message}"),
                     PageLogLevel::Error => tracing::error!(%window, "page: {message}"),
+                    PageLogLevel::Warn => tracing::warn!(%window, "page: {message}"),
+                    PageLogLevel::Info => tracing::info!(%window, "page: {message}"),
+                    PageLogLevel::Debug => tracing::debug!(%window, "page: {message}"),
                 }
                 if let Some(f) = &self.on_page_log {
                     f(&PageLog {

@@ -41,12 +41,35 @@ pub(crate) enum UserEvent {
     /// Time to probe every page's responsiveness.
     Tick,
     Close(String),
-    Screenshot {
+    /// A PNG of what `window` shows.
+    Snapshot {
         window: String,
-        path: PathBuf,
+        done: mpsc::Sender<Result<Vec<u8>, String>>,
+    },
+    /// Runs an expression in the page's main world and answers with its value as JSON.
+    Evaluate {
+        window: String,
+        js: String,
+        done: mpsc::Sender<Result<String, String>>,
+    },
+    /// Trusted input for the webview of `window`.
+    Input {
+        window: String,
+        input: Input,
         done: mpsc::Sender<Result<(), String>>,
     },
     Exit(i32),
+}
+
+/// Input a person would give (the test harness sends it).
+#[derive(Debug, Clone)]
+pub(crate) enum Input {
+    /// A primary-button click at these CSS pixels from the webview's corner.
+    Click { x: f64, y: f64 },
+    /// Characters, typed one key at a time.
+    Text(String),
+    /// One named key (`Enter`, `Tab`, `Escape`, ...).
+    Key(String),
 }
 
 /// A handle to a running [`App`](super::App): cheap to clone, usable from any thread. A
@@ -208,14 +231,70 @@ impl AppHandle {
     /// # Errors
     /// The window does not exist, or WebKit or the file system failed.
     pub fn screenshot(&self, window: &str, path: impl Into<PathBuf>) -> Result<(), String> {
+        let path = path.into();
+        let png = self.screenshot_png(window)?;
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// A PNG of what `window` shows (its whole document), once taken; call it off the UI
+    /// thread.
+    ///
+    /// # Errors
+    /// The window does not exist, or WebKit failed.
+    ///
+    /// ```no_run
+    /// # fn f(app: rpcview::AppHandle) -> Result<(), String> {
+    /// let png: Vec<u8> = app.screenshot_png("main")?;
+    /// assert_eq!(&png[1..4], b"PNG");
+    /// # Ok(()) }
+    /// ```
+    pub fn screenshot_png(&self, window: &str) -> Result<Vec<u8>, String> {
         let (done, wait) = mpsc::channel();
-        self.send(UserEvent::Screenshot {
+        self.send(UserEvent::Snapshot {
             window: window.into(),
-            path: path.into(),
             done,
         });
         wait.recv()
             .map_err(|_| "the app stopped before the screenshot was taken".to_string())?
+    }
+
+    /// Runs `js`, a JavaScript expression, in the page of `window` (its main world, where
+    /// `window.api` is), awaits it if it is a promise, and returns its value as JSON text
+    /// (`"null"` for `undefined`); call it off the UI thread. The
+    /// [`testing`](crate::testing) harness's `eval` builds on it.
+    ///
+    /// # Errors
+    /// The page threw or rejected (the message is the page's), the value does not convert
+    /// to JSON, or the window does not exist.
+    ///
+    /// ```no_run
+    /// # fn f(app: rpcview::AppHandle) -> Result<(), String> {
+    /// let title = app.evaluate("main", "document.title")?;
+    /// let sum = app.evaluate("main", "api.invoke('math.add', {a: 1, b: 2})")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn evaluate(&self, window: &str, js: &str) -> Result<String, String> {
+        let (done, wait) = mpsc::channel();
+        self.send(UserEvent::Evaluate {
+            window: window.into(),
+            js: js.into(),
+            done,
+        });
+        wait.recv()
+            .map_err(|_| "the app stopped before the script answered".to_string())?
+    }
+
+    /// Gives `input` to the webview of `window` as a person would, and waits until GTK took
+    /// it.
+    pub(crate) fn input(&self, window: &str, input: Input) -> Result<(), String> {
+        let (done, wait) = mpsc::channel();
+        self.send(UserEvent::Input {
+            window: window.into(),
+            input,
+            done,
+        });
+        wait.recv()
+            .map_err(|_| "the app stopped before the input was given".to_string())?
     }
 
     pub(crate) fn send(&self, event: UserEvent) {

@@ -27,6 +27,8 @@ pub(crate) struct Host {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) on_page_log: Option<super::PageLogHook>,
     pub(crate) on_fault: Option<super::FaultHook>,
+    /// The `console` methods the preload forwards.
+    pub(crate) console: Vec<&'static str>,
 }
 
 impl Host {
@@ -243,6 +245,7 @@ fn webview<'a>(
         codes: Default::default(),
         max_message_bytes: host.router.limits().max_message_bytes,
         max_depth: host.router.limits().max_depth,
+        console: host.console.clone(),
     };
     let mut builder = WebViewBuilder::new()
         .with_initialization_script_for_main_only(preload.script(), true)

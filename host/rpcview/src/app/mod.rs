@@ -13,7 +13,7 @@
 mod assets;
 mod faults;
 mod glue;
-mod handle;
+pub(crate) mod handle;
 mod live;
 mod window;
 
@@ -70,6 +70,8 @@ type Setup = Box<dyn FnOnce(AppHandle) + Send>;
 type PageLogHook = Arc<dyn Fn(&PageLog) + Send + Sync>;
 /// What [`App::on_fault`] was given.
 type FaultHook = Arc<dyn Fn(&Fault) + Send + Sync>;
+/// Told of every push: `(windows, event, JSON-RPC notification text)` (the test harness).
+pub(crate) type PushHook = Arc<dyn Fn(&[String], &str, &str) + Send + Sync>;
 
 /// A line a page reported: a `console.error` or `console.warn`, an uncaught error, an
 /// unhandled rejection, or a Content-Security-Policy violation. The host logs every one (at
@@ -85,14 +87,36 @@ pub struct PageLog {
     pub message: String,
 }
 
-/// The level of a [`PageLog`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The level of a [`PageLog`], and how much of the page's `console` the host takes
+/// ([`App::page_log_level`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PageLogLevel {
     /// `console.error`, uncaught errors, unhandled rejections, CSP violations.
     Error,
     /// `console.warn`.
     Warn,
+    /// `console.info` and `console.log`.
+    Info,
+    /// `console.debug`.
+    Debug,
+}
+
+impl PageLogLevel {
+    /// The `console` methods forwarded at this level.
+    pub(crate) fn console_methods(self) -> Vec<&'static str> {
+        let all = [
+            (Self::Error, "error"),
+            (Self::Warn, "warn"),
+            (Self::Info, "info"),
+            (Self::Info, "log"),
+            (Self::Debug, "debug"),
+        ];
+        all.into_iter()
+            .filter(|(level, _)| *level <= self)
+            .map(|(_, name)| name)
+            .collect()
+    }
 }
 
 /// A desktop app: an [`Api`], windows, and where their pages come from.
@@ -121,6 +145,11 @@ pub struct App {
     on_page_log: Option<PageLogHook>,
     on_fault: Option<FaultHook>,
     capabilities: Vec<Capability>,
+    on_call: Option<crate::rpc::observe::CallHook>,
+    pub(crate) on_push: Option<PushHook>,
+    page_log_level: PageLogLevel,
+    /// Run the event loop on whichever thread calls `run` (the test harness's GTK thread).
+    pub(crate) any_thread: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -146,6 +175,10 @@ impl App {
             on_page_log: None,
             on_fault: None,
             capabilities: Vec::new(),
+            on_call: None,
+            on_push: None,
+            page_log_level: PageLogLevel::Warn,
+            any_thread: false,
         }
     }
 
@@ -210,6 +243,43 @@ impl App {
         self
     }
 
+    /// How much of a page's `console` reaches the host's log and [`App::on_page_log`]:
+    /// [`PageLogLevel::Warn`] (the default) takes `console.error` and `console.warn`,
+    /// `Info` adds `console.info` and `console.log`, `Debug` adds `console.debug`. Uncaught
+    /// errors, unhandled rejections and CSP violations are always taken. The host logs them
+    /// with `tracing` at the same level (`RUST_LOG=rpcview=info` shows `console.log`).
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, PageLogLevel, Window};
+    /// App::new(Api::new())
+    ///     .page_log_level(PageLogLevel::Info)
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn page_log_level(mut self, level: PageLogLevel) -> Self {
+        self.page_log_level = level;
+        self
+    }
+
+    /// Calls `f` with a [`CallRecord`](crate::CallRecord) of every call, notification and
+    /// subscription start a page made, once it was answered (or refused): window, method,
+    /// params, outcome, duration. It runs on the thread that answered: keep it short. Params
+    /// and results are parsed for it, which costs a little per call; without a hook, nothing.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Window};
+    /// App::new(Api::new())
+    ///     .on_call(|call| eprintln!("{} {} took {:?}", call.window, call.method, call.duration))
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn on_call(mut self, f: impl Fn(&crate::CallRecord) + Send + Sync + 'static) -> Self {
+        self.on_call = Some(Arc::new(f));
+        self
+    }
+
     /// Calls `f` with every fault of a page (its web process gone, unresponsive, answering
     /// again) and what the app did about it, on the UI thread: keep it short. Each window's
     /// policies ([`Window::on_crash`], [`Window::on_unresponsive`]) decide what is done; every
@@ -259,6 +329,9 @@ impl App {
     pub fn run(self) -> Result<i32, AppError> {
         self.warn_unserved();
         let router = self.api.build()?;
+        if let Some(hook) = self.on_call {
+            router.set_call_hook(hook);
+        }
         if self.windows.is_empty() {
             return Err(AppError::NoWindow);
         }
@@ -284,16 +357,24 @@ impl App {
             .or_else(|| owned.as_ref().map(|rt| rt.handle().clone()))
             .expect("a runtime was given or built");
 
-        let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+        let mut event_loop = {
+            use tao::platform::unix::EventLoopBuilderExtUnix;
+            EventLoopBuilder::<UserEvent>::with_user_event()
+                .with_any_thread(self.any_thread)
+                .build()
+        };
         let handle = AppHandle {
             proxy: event_loop.create_proxy(),
             router: router.clone(),
             capabilities: Arc::new(self.capabilities),
         };
-        let proxy = handle.proxy.clone();
+        let (proxy, on_push) = (handle.proxy.clone(), self.on_push);
         router
             .emitter()
             .set_sink(Arc::new(move |windows, event: &str, text| {
+                if let Some(f) = &on_push {
+                    f(&windows, event, &text);
+                }
                 let event = event.to_owned();
                 let _ = proxy.send_event(UserEvent::Push {
                     windows,
@@ -310,6 +391,7 @@ impl App {
             runtime,
             on_page_log: self.on_page_log,
             on_fault: self.on_fault,
+            console: self.page_log_level.console_methods(),
         };
         heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();
@@ -466,14 +548,40 @@ fn on_user_event(
                 }
             }
         }
-        UserEvent::Screenshot { window, path, done } => match live.get(&window) {
-            Some(w) => bridge::webkitgtk::snapshot(&w.webview.webview(), path, move |r| {
+        UserEvent::Snapshot { window, done } => match live.get(&window) {
+            Some(w) => bridge::webkitgtk::snapshot(&w.webview.webview(), move |r| {
                 let _ = done.send(r);
             }),
             None => {
                 let _ = done.send(Err(format!("no window labelled '{window}'")));
             }
         },
+        UserEvent::Evaluate { window, js, done } => match live.get(&window) {
+            Some(w) => bridge::webkitgtk::evaluate(&w.webview.webview(), &js, move |r| {
+                let _ = done.send(r);
+            }),
+            None => {
+                let _ = done.send(Err(format!("no window labelled '{window}'")));
+            }
+        },
+        UserEvent::Input {
+            window,
+            input,
+            done,
+        } => {
+            let outcome = match live.get(&window) {
+                Some(w) => {
+                    let webview = w.webview.webview();
+                    match input {
+                        handle::Input::Click { x, y } => bridge::input::click(&webview, x, y),
+                        handle::Input::Text(text) => bridge::input::type_text(&webview, &text),
+                        handle::Input::Key(key) => bridge::input::press_key(&webview, &key),
+                    }
+                }
+                None => Err(format!("no window labelled '{window}'")),
+            };
+            let _ = done.send(outcome);
+        }
         UserEvent::Close(window) => {
             live.remove(&window);
             if live.is_empty() {

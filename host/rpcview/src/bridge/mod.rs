@@ -16,6 +16,8 @@
 //! preload, the world script and the host live in this file (Rust side) and at the top of
 //! `js/preload.js` and `js/world.js` (page side).
 
+#[cfg(target_os = "linux")]
+pub(crate) mod input;
 mod scripts;
 #[cfg(target_os = "linux")]
 pub(crate) mod webkitgtk;

@@ -26,6 +26,8 @@ pub(crate) struct PreloadConfig {
     pub(crate) max_message_bytes: usize,
     /// Deepest nesting the host accepts, so the preload can refuse deeper params at once.
     pub(crate) max_depth: usize,
+    /// The `console` methods whose messages the preload forwards to the host.
+    pub(crate) console: Vec<&'static str>,
 }
 
 /// The names a page at one origin may use (its capability's grant).
@@ -135,6 +137,7 @@ mod tests {
             ..PageNames::default()
         };
         let cfg = PreloadConfig {
+            console: vec!["error", "warn"],
             pages: [("app://localhost".to_string(), page)].into(),
             bridge: BridgeEvents::default(),
             codes: Codes::default(),
@@ -147,7 +150,10 @@ mod tests {
             script.contains(r#""codes":{"INVALID_PARAMS":-32602,"#),
             "{script}"
         );
-        assert!(script.ends_with(r#""maxDepth":64});"#), "{script}");
+        assert!(
+            script.ends_with(r#""maxDepth":64,"console":["error","warn"]});"#),
+            "{script}"
+        );
         let world = WorldConfig {
             handler: "bridge",
             origins: vec!["app://localhost".into()],

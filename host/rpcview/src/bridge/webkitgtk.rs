@@ -119,11 +119,10 @@ pub(crate) fn ping(webview: &webkit2gtk::WebView, answered: impl FnOnce() + 'sta
     );
 }
 
-/// Saves a PNG of what the webview shows to `path`; `done` gets the outcome.
+/// Takes a PNG of what the webview shows (the whole document); `done` gets its bytes.
 pub(crate) fn snapshot(
     webview: &webkit2gtk::WebView,
-    path: std::path::PathBuf,
-    done: impl FnOnce(Result<(), String>) + 'static,
+    done: impl FnOnce(Result<Vec<u8>, String>) + 'static,
 ) {
     webview.snapshot(
         webkit2gtk::SnapshotRegion::FullDocument,
@@ -133,11 +132,37 @@ pub(crate) fn snapshot(
             let outcome = surface.map_err(|e| e.to_string()).and_then(|surface| {
                 let image = cairo::ImageSurface::try_from(surface)
                     .map_err(|_| "not an image surface".to_string())?;
-                let mut file =
-                    std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                image.write_to_png(&mut file).map_err(|e| e.to_string())
+                let mut png = Vec::new();
+                image.write_to_png(&mut png).map_err(|e| e.to_string())?;
+                Ok(png)
             });
             done(outcome);
+        },
+    );
+}
+
+/// Runs `expression` in the page's main world as the body of an async function, awaits it,
+/// and gives `done` its value as JSON text (`null` for `undefined`), or the exception's
+/// message.
+pub(crate) fn evaluate(
+    webview: &webkit2gtk::WebView,
+    expression: &str,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    let body = format!(
+        "const value = await (\n{expression}\n);\nreturn value === undefined ? 'null' : JSON.stringify(value);"
+    );
+    webview.call_async_javascript_function(
+        &body,
+        None,
+        None,
+        None,
+        None::<&gtk::gio::Cancellable>,
+        move |result| {
+            done(match result {
+                Ok(value) => Ok(value.to_string()),
+                Err(e) => Err(e.message().to_owned()),
+            })
         },
     );
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::call::{self, Compiled, Erased, Run};
+use super::ctx::Ctx;
 use super::error::RpcError;
 use super::handler::{BlockingHandler, Handler, Need, SubscriptionHandler};
 use super::limits::Limits;
@@ -39,6 +40,9 @@ pub enum BuildError {
         /// The state's type.
         state: &'static str,
     },
+    /// [`Api::stub`] named no method or notification registered before it.
+    #[error("'{0}' cannot be stubbed: no method or notification of that name was registered before the stub")]
+    NothingToStub(String),
     /// A type's schema did not compile to a validator (a bug in a manual `JsonSchema` impl).
     #[error("the schema of '{name}' does not compile: {reason}")]
     Schema {
@@ -319,6 +323,42 @@ impl Api {
         self
     }
 
+    /// Replaces the handler of the method or notification `name`, registered earlier, with
+    /// `handler`, and keeps everything else: its params are still checked against their
+    /// schema before the stub runs (it gets them as JSON, shaped by name as the handler would),
+    /// and in debug builds its result is checked against the method's result schema. For
+    /// tests: stand in for a handler that would touch the disk, the network or the clock
+    /// (see [`testing`](crate::testing)). [`Api::build`] fails with
+    /// [`BuildError::NothingToStub`] if nothing has that name.
+    ///
+    /// ```
+    /// # use rpcview::{Api, Ctx, RpcError};
+    /// async fn fetch_weather(_: Ctx, (city,): (String,)) -> Result<String, RpcError> {
+    ///     unimplemented!("calls a web service")
+    /// }
+    /// let api = Api::new()
+    ///     .method("weather.get", fetch_weather)
+    ///     .stub("weather.get", |_, params| async move {
+    ///         Ok(serde_json::json!(format!("sunny in {}", params[0])))
+    ///     });
+    /// # api.build().unwrap();
+    /// ```
+    pub fn stub<F, Fut>(mut self, name: &str, handler: F) -> Self
+    where
+        F: Fn(Ctx, Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        let found = self
+            .entries
+            .iter_mut()
+            .find(|e| e.name == name && e.kind != Kind::Subscription);
+        match found {
+            Some(entry) => entry.run = Run::Call(call::stub(name, handler)),
+            None => self.errors.push(BuildError::NothingToStub(name.into())),
+        }
+        self
+    }
+
     /// Registers a subscription (a stream): the page starts it with
     /// `api.subscribe(name, params, { onItem, onEnd, onError })` (or `for await` over it),
     /// and gets every item the handler sends into its [`Sink`](crate::Sink), in order, until
@@ -520,6 +560,7 @@ impl Api {
             push: Default::default(),
             windows: Default::default(),
             last_subscription: Default::default(),
+            on_call: Default::default(),
         });
 
         let mut calls = BTreeMap::new();

@@ -83,6 +83,19 @@ where
     })
 }
 
+/// Wraps a stub (see `Api::stub`): JSON params in, JSON out, run like any handler.
+pub(crate) fn stub<F, Fut>(name: &str, f: F) -> Erased
+where
+    F: Fn(Ctx, Value) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Value, RpcError>> + Send + 'static,
+{
+    let (name, f): (Arc<str>, Arc<F>) = (name.into(), Arc::new(f));
+    Arc::new(move |ctx: Ctx, params: Value| {
+        let (f, name) = (f.clone(), name.clone());
+        Box::pin(async move { spawn(&name, ctx.clone(), Box::pin(f(ctx, params))).await? })
+    })
+}
+
 /// A typed subscription handler behind JSON params and a live subscription.
 pub(crate) type SubErased =
     Arc<dyn Fn(Ctx, Value, Arc<LiveSub>) -> BoxFuture<Result<(), RpcError>> + Send + Sync>;

@@ -362,6 +362,8 @@ impl Endpoint {
             id: id.into(),
         });
         let mut start = None;
+        let hook = self.router.inner.shared.on_call.get();
+        let began = hook.map(|_| std::time::Instant::now());
         let outcome = match &*method {
             CANCEL => self.cancel(&page.scope, request.params),
             UNSUBSCRIBE => self.unsubscribe(&page.scope, request.params),
@@ -379,6 +381,11 @@ impl Endpoint {
                 _ => self.call(page, &method, request.params, call).await,
             },
         };
+        if let (Some(hook), Some(began)) = (hook, began) {
+            if !method.starts_with("$/") {
+                hook(&self.record(&method, request.params, id.is_none(), &outcome, began));
+            }
+        }
         let Some(id) = id else {
             return Handled::default(); // a notification: never answered, whatever happened
         };
@@ -427,6 +434,35 @@ impl Endpoint {
         serde_json::value::to_raw_value(&result).map_err(|e| {
             RpcError::internal(format!("the result of '{method}' did not encode: {e}"))
         })
+    }
+}
+
+impl Endpoint {
+    /// What the call hook is told of one call.
+    fn record(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+        notification: bool,
+        outcome: &Result<Box<RawValue>, RpcError>,
+        began: std::time::Instant,
+    ) -> super::CallRecord {
+        let value = |raw: Option<&RawValue>| {
+            raw.and_then(|r| serde_json::from_str(r.get()).ok())
+                .unwrap_or(serde_json::Value::Null)
+        };
+        super::CallRecord {
+            window: self.site.window.to_string(),
+            origin: self.site.origin.to_string(),
+            method: method.to_owned(),
+            params: value(params),
+            notification,
+            outcome: match outcome {
+                Ok(result) => Ok(value(Some(result))),
+                Err(e) => Err(e.clone()),
+            },
+            duration: began.elapsed(),
+        }
     }
 }
 

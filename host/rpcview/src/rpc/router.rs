@@ -179,6 +179,12 @@ impl Router {
     /// finished), so that stores flush even while handles to the router live on. Handlers
     /// called afterwards find no state.
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    /// Tells `hook` of every call once answered (the app does this for `App::on_call`).
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn set_call_hook(&self, hook: super::observe::CallHook) {
+        let _ = self.inner.shared.on_call.set(hook);
+    }
+
     pub(crate) fn release_state(&self) {
         let states = std::mem::take(&mut *self.inner.shared.states.write().expect("state lock"));
         drop(states);

@@ -198,4 +198,6 @@ pub(crate) struct Shared {
     pub(crate) windows: RwLock<Windows>,
     /// The last subscription id given out.
     pub(crate) last_subscription: std::sync::atomic::AtomicU64,
+    /// Told of every call once answered (set by the app when it has an `on_call` hook).
+    pub(crate) on_call: std::sync::OnceLock<super::observe::CallHook>,
 }

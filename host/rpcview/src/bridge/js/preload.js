@@ -803,7 +803,7 @@
   };
   const consoleObj = win.console;
   if (consoleObj !== undefined) {
-    for (const level of ['error', 'warn']) {
+    for (const level of config.console || ['error', 'warn']) {
       const original = consoleObj[level];
       if (typeof original !== 'function') continue;
       consoleObj[level] = function (...args) {

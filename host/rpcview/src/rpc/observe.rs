@@ -1,0 +1,47 @@
+//! What a page called, for whoever watches: a [`CallRecord`] per answered call or handled
+//! notification, given to the hook an app sets ([`App::on_call`](crate::App::on_call)), which
+//! test harnesses record and call logs print.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::RpcError;
+
+/// Receives a record of every call a page made, once it was answered.
+pub(crate) type CallHook = Arc<dyn Fn(&CallRecord) + Send + Sync>;
+
+/// One call or notification a page made, and how it ended: what
+/// [`App::on_call`](crate::App::on_call) is given once the handler returned (or the call was
+/// refused). The protocol's own messages (`$/cancelRequest`, `$/ack`, `$/unsubscribe`) are
+/// not recorded; a subscription's record is its start (its outcome is the subscription id).
+///
+/// ```
+/// use rpcview::CallRecord;
+/// fn line(r: &CallRecord) -> String {
+///     let outcome = match &r.outcome {
+///         Ok(_) => "ok".to_string(),
+///         Err(e) => format!("error {}", e.code),
+///     };
+///     format!("[{}] {} {:?} {outcome}", r.window, r.method, r.duration)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CallRecord {
+    /// The window whose page called.
+    pub window: String,
+    /// The origin the page called from.
+    pub origin: String,
+    /// The method, notification or subscription name, as sent.
+    pub method: String,
+    /// The params as sent (`null` when there were none).
+    pub params: Value,
+    /// Whether it was a notification (no reply was sent).
+    pub notification: bool,
+    /// The result or error the page was (or, for a notification, would have been) given.
+    pub outcome: Result<Value, RpcError>,
+    /// From the message's arrival at the endpoint to its outcome.
+    pub duration: Duration,
+}
