@@ -37,9 +37,11 @@ lint: deps
 # The schema checks with real tools: the OpenRPC project's validator, dereferencer and call
 # validator, ajv in strict mode, the generated client in node, and tsc --strict over the
 # generated TypeScript, a sample consumer, every serde shape, the demo (checkJs), and the
-# hello example's TypeScript page (whose committed app.js must be tsc's output).
+# hello example's TypeScript page (whose committed app.js must be tsc's output), and the
+# generated mock window.api (schema/mock.js) under Vitest and happy-dom.
 schema-check: deps
 	cd tests/ts && node --test && $(TSC) -p tsconfig.json && $(TSC) -p tsconfig.shapes.json
+	cd tests/mock && ./node_modules/.bin/vitest run
 	@out=$$(mktemp -d) && cd host/examples/hello/web && $(TSC) -p tsconfig.json --outDir $$out \
 	  && if ! cmp -s app.js $$out/app.js; then \
 	    echo "host/examples/hello/web/app.js is not app.ts compiled; run: (cd host/examples/hello/web && $(TSC) -p tsconfig.json)"; \

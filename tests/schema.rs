@@ -36,7 +36,7 @@ fn a_stale_folder_fails_naming_the_command_that_regenerates_it() {
         .command("RPCVIEW_SCHEMA=write cargo test -p my-app");
     let err = export.run().unwrap_err().to_string();
     assert!(
-        err.contains("openrpc.json, api.d.ts, client.js, client.d.ts"),
+        err.contains("openrpc.json, api.d.ts, client.js, client.d.ts, mock.js, mock.d.ts"),
         "{err}"
     );
     assert!(
@@ -44,7 +44,7 @@ fn a_stale_folder_fails_naming_the_command_that_regenerates_it() {
         "{err}"
     );
     let written = export.write().unwrap();
-    assert_eq!(written.len(), 4);
+    assert_eq!(written.len(), 6);
     export.assert_fresh();
     std::fs::write(dir.path().join("api.d.ts"), "// edited by hand\n").unwrap();
     let err = export.run().unwrap_err().to_string();

@@ -14,7 +14,7 @@ use rpcview_contract::{compat, files, typescript};
 #[derive(Parser, Debug)]
 #[command(version, about)]
 enum Cli {
-    /// Generate TypeScript (api.d.ts, client.js, client.d.ts) from an OpenRPC document.
+    /// Generate TypeScript (api.d.ts, client.js, client.d.ts, mock.js, mock.d.ts) from an OpenRPC document.
     Typescript {
         /// The OpenRPC document.
         document: PathBuf,

@@ -1,7 +1,8 @@
 //! rpcview's contract tooling, from OpenRPC documents alone: no webview, no Rust API needed.
 //!
 //! - [`typescript`]: `api.d.ts` (types `window.api`), `client.js` and `client.d.ts` (a typed
-//!   client) from an OpenRPC document;
+//!   client), `mock.js` and `mock.d.ts` (a typed mock `window.api` for unit tests) from an
+//!   OpenRPC document;
 //! - [`compat`]: what changed between two documents, and whether it breaks pages built on the
 //!   old one;
 //! - [`files`]: generated files kept fresh in a folder, checked or written.
@@ -22,7 +23,7 @@
 //! });
 //! let generated = rpcview_contract::typescript::generate(&doc).unwrap();
 //! let names: Vec<_> = generated.files.iter().map(|f| f.0).collect();
-//! assert_eq!(names, ["api.d.ts", "client.js", "client.d.ts"]);
+//! assert_eq!(names, ["api.d.ts", "client.js", "client.d.ts", "mock.js", "mock.d.ts"]);
 //! ```
 
 pub mod compat;

@@ -12,6 +12,11 @@
 //!   `client.downloads.progress({...}, { onItem })`), usable without a build step; it looks
 //!   `window.api` up at its first call, so it may load before the bridge.
 //! - `client.d.ts`: its declaration.
+//! - `mock.js`: a stand-in `window.api` for the page's unit tests without the host (handlers
+//!   the test supplies, events and subscription items it pushes, the calls it records); the
+//!   same for every app (its source is `typescript/mock.js`).
+//! - `mock.d.ts`: its declaration, typed from `api.d.ts` (a handler with the wrong params or
+//!   result, or for an unknown method, does not compile).
 //!
 //! The document is read once into a `Model` (TypeScript types already worked out); one
 //! function per file fills that file's template (`typescript/templates.rs`) from it.
@@ -24,6 +29,12 @@ use serde_json::Value;
 mod templates;
 
 use templates::{fill, API_D_TS, CLIENT_D_TS, CLIENT_JS, HEADER, NOTIFY};
+
+/// `mock.js`, as written (app-independent).
+const MOCK_JS: &str = include_str!("typescript/mock.js");
+
+/// `mock.d.ts`, as written: it imports the app's types from `./api`.
+const MOCK_D_TS: &str = include_str!("typescript/mock.d.ts");
 
 /// The method every window may invoke without the document listing it.
 const DISCOVER: &str = "rpc.discover";
@@ -60,8 +71,8 @@ pub enum TsError {
     Duplicate(String),
 }
 
-/// Generates `api.d.ts`, `client.js` and `client.d.ts` from `doc`. `x-events` and
-/// `x-subscriptions` are optional (missing is empty).
+/// Generates `api.d.ts`, `client.js`, `client.d.ts`, `mock.js` and `mock.d.ts` from `doc`.
+/// `x-events` and `x-subscriptions` are optional (missing is empty).
 ///
 /// # Errors
 /// The document is not OpenRPC as rpcview writes it, or two names collide in the client.
@@ -86,6 +97,8 @@ pub fn generate(doc: &Value) -> Result<Generated, TsError> {
             ("api.d.ts", api_d_ts(&model)),
             ("client.js", client_js(&model)),
             ("client.d.ts", client_d_ts(&model)),
+            ("mock.js", format!("{HEADER}{MOCK_JS}")),
+            ("mock.d.ts", format!("{HEADER}\n{MOCK_D_TS}")),
         ],
     })
 }
@@ -944,10 +957,19 @@ mod tests {
         })
     }
 
-    fn files(doc: &serde_json::Value) -> [String; 3] {
+    fn files(doc: &serde_json::Value) -> [String; 5] {
         let out = super::generate(doc).unwrap();
         let names: Vec<_> = out.files.iter().map(|f| f.0).collect();
-        assert_eq!(names, ["api.d.ts", "client.js", "client.d.ts"]);
+        assert_eq!(
+            names,
+            [
+                "api.d.ts",
+                "client.js",
+                "client.d.ts",
+                "mock.js",
+                "mock.d.ts"
+            ]
+        );
         let texts: Vec<String> = out.files.into_iter().map(|f| f.1).collect();
         texts.try_into().unwrap()
     }
@@ -959,7 +981,7 @@ mod tests {
 
     #[test]
     fn subscriptions_are_typed_in_api_d_ts() {
-        let [api, _, _] = files(&with_subscriptions());
+        let [api, ..] = files(&with_subscriptions());
         has(&api, "export interface Subscriptions {\n  /** How far a download got. */\n  \"downloads.progress\": { params: { id: string } | [id: string]; item: Progress };\n");
         has(
             &api,
@@ -1005,7 +1027,7 @@ mod tests {
             {"name": "app.log", "paramStructure": "by-position",
                 "params": [{"name": "line", "schema": {"type": "string"}}]}
         ]});
-        let [api, _, _] = files(&doc);
+        let [api, ..] = files(&doc);
         has(&api, "  invoke<M extends keyof Methods>(method: M, ...args: InvokeArgs[M]): Promise<Methods[M][\"result\"]>;\n");
         has(
             &api,
@@ -1026,18 +1048,18 @@ mod tests {
         );
         // No notifications: no `notify` (a call fails to compile naming `notify`).
         let doc = json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": true}}]});
-        let [api, _, _] = files(&doc);
+        let [api, ..] = files(&doc);
         assert!(!api.contains("notify<"), "{api}");
         has(&api, "export interface NotifyArgs {\n}\n");
         // A document with its own rpc.discover keeps it, once.
         let doc = json!({"methods": [{"name": "rpc.discover", "params": [], "result": {"name": "r", "schema": {"type": "object"}}}]});
-        let [api, _, _] = files(&doc);
+        let [api, ..] = files(&doc);
         assert_eq!(api.matches("\"rpc.discover\": {").count(), 1, "{api}");
     }
 
     #[test]
     fn the_client_looks_the_bridge_up_at_its_first_call() {
-        let [_, js, d_ts] = files(&with_subscriptions());
+        let [_, js, d_ts, ..] = files(&with_subscriptions());
         has(&js, "export function createClient(api) {\n");
         has(
             &js,
@@ -1053,7 +1075,7 @@ mod tests {
 
     #[test]
     fn subscriptions_are_in_the_client_beside_methods() {
-        let [_, js, d_ts] = files(&with_subscriptions());
+        let [_, js, d_ts, ..] = files(&with_subscriptions());
         has(&js, "    downloads: Object.freeze({\n      progress: sub(\"downloads.progress\"),\n      start: call(\"downloads.start\"),\n    }),\n");
         has(&js, "      ticks: sub0(\"clock.ticks\"),\n");
         has(&js, "      tail: sub(\"logs.tail\"),\n");
@@ -1067,7 +1089,7 @@ mod tests {
 
     #[test]
     fn event_listeners_get_the_relay_metadata() {
-        let [api, _, _] = files(&with_subscriptions());
+        let [api, ..] = files(&with_subscriptions());
         has(&api, "export interface EventMeta {\n");
         has(&api, "  readonly from?: string;\n");
         for f in ["on", "once"] {
@@ -1078,7 +1100,7 @@ mod tests {
     #[test]
     fn missing_subscriptions_are_none() {
         let doc = json!({"methods": [{"name": "m", "params": [], "result": {"name": "r", "schema": true}}]});
-        let [api, js, _] = files(&doc);
+        let [api, js, ..] = files(&doc);
         has(&api, "export interface Subscriptions {\n}\n");
         has(&api, "export interface SubscribeArgs {\n}\n");
         assert!(!js.contains(": sub"), "{js}");
@@ -1135,5 +1157,29 @@ mod tests {
             super::generate(&doc),
             Err(super::TsError::Document(_))
         ));
+    }
+
+    #[test]
+    fn the_mock_is_the_same_for_every_app_and_typed_from_its_api() {
+        let [_, _, _, js, d_ts] = files(&with_subscriptions());
+        let [_, _, _, other_js, other_d_ts] = files(&json!({"methods": []}));
+        assert_eq!(js, other_js, "mock.js does not depend on the document");
+        assert_eq!(
+            d_ts, other_d_ts,
+            "mock.d.ts takes the app's types from ./api"
+        );
+        assert!(js.starts_with(super::HEADER), "{js}");
+        has(&js, "export function installMock(options) {\n");
+        has(&js, "export function createMock(options) {\n");
+        has(
+            &js,
+            "new RpcError(Code.METHOD_NOT_FOUND, 'Method not found', { method })",
+        );
+        has(&d_ts, "} from \"./api\";\n");
+        has(
+            &d_ts,
+            "export type Handlers = { [M in keyof Methods]?: Handler<M> };\n",
+        );
+        has(&d_ts, "emit<E extends keyof Events>(event: E, payload: Events[E], meta?: EventMeta): number;\n");
     }
 }

@@ -41,7 +41,7 @@ pub const WRITE_VAR: &str = "RPCVIEW_SCHEMA";
 /// let router = Api::new().method("ping", ping).build().unwrap();
 /// let files = rpcview::Export::new(&router).files().unwrap();
 /// let names: Vec<_> = files.iter().map(|f| f.0).collect();
-/// assert_eq!(names, ["openrpc.json", "api.d.ts", "client.js", "client.d.ts"]);
+/// assert_eq!(names, ["openrpc.json", "api.d.ts", "client.js", "client.d.ts", "mock.js", "mock.d.ts"]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -131,7 +131,8 @@ impl Export {
         &self.document
     }
 
-    /// The files, as `(name, text)`: `openrpc.json`, `api.d.ts`, `client.js`, `client.d.ts`.
+    /// The files, as `(name, text)`: `openrpc.json`, `api.d.ts`, `client.js`, `client.d.ts`,
+    /// `mock.js`, `mock.d.ts`.
     /// The TypeScript is generated from the document as stored, so the same document read
     /// back gives the same files.
     ///

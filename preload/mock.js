@@ -1,0 +1,1 @@
+../host/rpcview-contract/src/typescript/mock.js
