@@ -27,6 +27,8 @@ pub(crate) struct Host {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) on_page_log: Option<super::PageLogHook>,
     pub(crate) on_fault: Option<super::FaultHook>,
+    /// The automation context, for the first webview in automation mode.
+    pub(crate) automation: super::automation::Automation,
 }
 
 impl Host {
@@ -61,6 +63,8 @@ pub(crate) struct Live {
     /// The app ended the web process to reload the page (an unresponsive page).
     pub(crate) reload_when_gone: bool,
     handle: AppHandle,
+    /// The context that allows automation, when this webview has it (kept as long as it).
+    _automation: Option<wry::WebContext>,
 }
 
 impl Live {
@@ -87,7 +91,8 @@ impl Live {
         let vbox = window
             .default_vbox()
             .ok_or_else(|| fail("tao gave no GTK container".into()))?;
-        let webview = webview(spec, host, &generation, &endpoints)
+        let mut automation = host.automation.take_context();
+        let webview = webview(spec, host, &generation, &endpoints, automation.as_mut())
             .build_gtk(vbox)
             .map_err(|e| fail(e.to_string()))?;
 
@@ -128,6 +133,7 @@ impl Live {
             hung: false,
             reload_when_gone: false,
             handle: host.handle.clone(),
+            _automation: automation,
         })
     }
 
@@ -223,6 +229,7 @@ fn webview<'a>(
     host: &Host,
     generation: &Rc<Cell<u64>>,
     endpoints: &Endpoints,
+    context: Option<&'a mut wry::WebContext>,
 ) -> WebViewBuilder<'a> {
     let pages = endpoints
         .iter()
@@ -244,7 +251,11 @@ fn webview<'a>(
         max_message_bytes: host.router.limits().max_message_bytes,
         max_depth: host.router.limits().max_depth,
     };
-    let mut builder = WebViewBuilder::new()
+    let builder = match context {
+        Some(context) => WebViewBuilder::new_with_web_context(context),
+        None => WebViewBuilder::new(),
+    };
+    let mut builder = builder
         .with_initialization_script_for_main_only(preload.script(), true)
         .with_devtools(cfg!(debug_assertions));
     for (scheme, assets) in host.schemes.iter() {
