@@ -55,6 +55,7 @@ package-check: deps
 test: lint schema-check package-check
 	node --test preload/test/
 	$(HEADLESS) cargo test --workspace
+	cd tests/webdriver && $(HEADLESS) node --test
 	$(HEADLESS) cargo run --quiet -p rpcview-bench -- --smoke
 
 # The long fuzz run (10 million executions by default; RPCVIEW_FUZZ_EXECS, RPCVIEW_FUZZ_SEED):

@@ -3,6 +3,10 @@
 //!
 //! An app's own documents come from its Rust API through `rpcview::Export` (in a test of the
 //! app); this command works from the documents alone.
+//!
+//! `rpcview webdriver APP` starts WebKitGTK's WebDriver for an app (see `webdriver.rs`).
+
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +14,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use rpcview_contract::{compat, files, typescript};
 
-/// rpcview's contract tooling: TypeScript from an OpenRPC document, compatibility checks.
+/// rpcview's contract tooling: TypeScript from an OpenRPC document, compatibility checks; and
+/// a WebDriver for an app.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 enum Cli {
@@ -32,6 +37,9 @@ enum Cli {
         /// The document to check (e.g. schema/openrpc.json).
         new: PathBuf,
     },
+    /// Start WebKitWebDriver for an app, and print the capabilities a session needs. The
+    /// driver starts the app (with --automation, and RPCVIEW_AUTOMATION=1) for each session.
+    Webdriver(webdriver::Options),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +50,7 @@ fn main() -> ExitCode {
             check,
         } => generate(&document, &out, check),
         Cli::Compat { old, new } => compare(&old, &new),
+        Cli::Webdriver(options) => webdriver::run(options),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

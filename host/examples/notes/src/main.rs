@@ -28,6 +28,10 @@ struct Cli {
     /// Where --tour saves its screenshot.
     #[arg(long, value_name = "PNG", default_value = "rpcview-tour.png")]
     screenshot: PathBuf,
+    /// Let WebKitWebDriver drive the window (it passes this flag when a session's
+    /// capabilities name it; see `rpcview webdriver`).
+    #[arg(long)]
+    automation: bool,
 }
 
 static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
@@ -96,7 +100,10 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         Some(dir) => Assets::dir(dir),
         None => demo::assets(),
     };
-    let app = App::new(api).assets(assets).window(window);
+    let app = App::new(api)
+        .assets(assets)
+        .window(window)
+        .automation(cli.automation);
     let (tour, shot) = (cli.tour, cli.screenshot.clone());
     let app = app.setup(move |handle| {
         match demo::watch(&store, handle.emitter()) {

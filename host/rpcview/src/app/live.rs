@@ -29,6 +29,8 @@ pub(crate) struct Host {
     pub(crate) on_fault: Option<super::FaultHook>,
     /// The `console` methods the preload forwards.
     pub(crate) console: Vec<&'static str>,
+    /// The automation context, for the first webview in automation mode.
+    pub(crate) automation: super::automation::Automation,
 }
 
 impl Host {
@@ -63,6 +65,8 @@ pub(crate) struct Live {
     /// The app ended the web process to reload the page (an unresponsive page).
     pub(crate) reload_when_gone: bool,
     handle: AppHandle,
+    /// The context that allows automation, when this webview has it (kept as long as it).
+    _automation: Option<wry::WebContext>,
 }
 
 impl Live {
@@ -89,7 +93,8 @@ impl Live {
         let vbox = window
             .default_vbox()
             .ok_or_else(|| fail("tao gave no GTK container".into()))?;
-        let webview = webview(spec, host, &generation, &endpoints)
+        let mut automation = host.automation.take_context();
+        let webview = webview(spec, host, &generation, &endpoints, automation.as_mut())
             .build_gtk(vbox)
             .map_err(|e| fail(e.to_string()))?;
 
@@ -130,6 +135,7 @@ impl Live {
             hung: false,
             reload_when_gone: false,
             handle: host.handle.clone(),
+            _automation: automation,
         })
     }
 
@@ -225,6 +231,7 @@ fn webview<'a>(
     host: &Host,
     generation: &Rc<Cell<u64>>,
     endpoints: &Endpoints,
+    context: Option<&'a mut wry::WebContext>,
 ) -> WebViewBuilder<'a> {
     let pages = endpoints
         .iter()
@@ -247,7 +254,11 @@ fn webview<'a>(
         max_depth: host.router.limits().max_depth,
         console: host.console.clone(),
     };
-    let mut builder = WebViewBuilder::new()
+    let builder = match context {
+        Some(context) => WebViewBuilder::new_with_web_context(context),
+        None => WebViewBuilder::new(),
+    };
+    let mut builder = builder
         .with_initialization_script_for_main_only(preload.script(), true)
         .with_devtools(cfg!(debug_assertions));
     for (scheme, assets) in host.schemes.iter() {

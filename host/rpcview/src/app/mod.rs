@@ -11,6 +11,7 @@
 //! - `assets.rs`: [`Assets`], the files a page is served from.
 
 mod assets;
+mod automation;
 mod faults;
 mod glue;
 pub(crate) mod handle;
@@ -18,6 +19,7 @@ mod live;
 mod window;
 
 pub use assets::{Assets, DEFAULT_CSP};
+pub use automation::ENV as AUTOMATION_ENV;
 pub use faults::{CrashPolicy, Fault, GoneReason, Recovery, UnresponsivePolicy};
 pub use handle::AppHandle;
 pub use window::Window;
@@ -150,6 +152,7 @@ pub struct App {
     page_log_level: PageLogLevel,
     /// Run the event loop on whichever thread calls `run` (the test harness's GTK thread).
     pub(crate) any_thread: bool,
+    automation: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -179,6 +182,7 @@ impl App {
             on_push: None,
             page_log_level: PageLogLevel::Warn,
             any_thread: false,
+            automation: false,
         }
     }
 
@@ -311,6 +315,26 @@ impl App {
         self
     }
 
+    /// Automation mode: the first window's webview can be driven by WebKit's WebDriver
+    /// (`WebKitWebDriver`, from Debian's `webkit2gtk-driver`), which starts the app with the
+    /// arguments of a session's `webkitgtk:browserOptions` capability. Also on when the
+    /// environment variable [`AUTOMATION_ENV`] (`RPCVIEW_AUTOMATION`) is `1`. Off by
+    /// default; pass it a command-line flag (the demo's `--automation`), not `true`.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Window};
+    /// let automation = std::env::args().any(|a| a == "--automation");
+    /// App::new(Api::new())
+    ///     .automation(automation)
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn automation(mut self, on: bool) -> Self {
+        self.automation = on;
+        self
+    }
+
     /// Runs `f` with a handle, on a thread of its own, once the windows exist (start a
     /// watcher, drive a tour).
     pub fn setup(mut self, f: impl FnOnce(AppHandle) + Send + 'static) -> Self {
@@ -392,6 +416,9 @@ impl App {
             on_page_log: self.on_page_log,
             on_fault: self.on_fault,
             console: self.page_log_level.console_methods(),
+            automation: automation::Automation::new(
+                self.automation || automation::requested_by_env(),
+            ),
         };
         heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();
