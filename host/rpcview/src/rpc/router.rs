@@ -175,16 +175,16 @@ impl Router {
         Emitter::new(self.inner.shared.clone())
     }
 
-    /// Drops the managed state (the app does this when it shuts down, after handlers have
-    /// finished), so that stores flush even while handles to the router live on. Handlers
-    /// called afterwards find no state.
-    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     /// Tells `hook` of every call once answered (the app does this for `App::on_call`).
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn set_call_hook(&self, hook: super::observe::CallHook) {
         let _ = self.inner.shared.on_call.set(hook);
     }
 
+    /// Drops the managed state (the app does this when it shuts down, after handlers have
+    /// finished), so that stores flush even while handles to the router live on. Handlers
+    /// called afterwards find no state.
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn release_state(&self) {
         let states = std::mem::take(&mut *self.inner.shared.states.write().expect("state lock"));
         drop(states);

@@ -1,6 +1,6 @@
 //! End-to-end tests of your own app in a real webview, from `cargo test`.
 //!
-//! [`TestApp::launch`] runs your [`Api`] with a page (a folder, a URL or inline HTML) in a
+//! [`TestApp::launch`] runs your [`Api`](crate::Api) with a page (a folder, a URL or inline HTML) in a
 //! real WebKitGTK window, and hands the test a driver: evaluate JavaScript and get its value
 //! back ([`TestApp::eval`]), wait for a condition, a call or a push, click and type as a
 //! person does (trusted GDK input, not synthetic DOM events), read what the page called and
