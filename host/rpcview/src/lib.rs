@@ -70,6 +70,9 @@
 //! - `webview` (default): [`App`], [`Window`], [`Assets`], [`embed!`] and the bridge
 //!   (tao + wry, WebKitGTK on Linux). Without it: the JSON-RPC core, schemas, OpenRPC and
 //!   [`Export`], with no system library needed.
+//! - `serve` (off by default; needs `webview`): browser mode, `rpcview::serve::Server`: the
+//!   app's assets over HTTP and the same API over WebSocket on 127.0.0.1, so the page runs in
+//!   Chromium or Firefox with the same `window.api`.
 extern crate self as rpcview;
 
 #[cfg(feature = "webview")]
@@ -80,6 +83,8 @@ pub mod export;
 #[cfg(all(test, feature = "webview"))]
 mod fuzz;
 pub mod rpc;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "webview")]
 pub mod testing;
 

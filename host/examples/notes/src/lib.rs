@@ -79,6 +79,20 @@ pub fn secondary_allow() -> Allow {
     Allow::only(["notes.*", "app.log", "rpc.discover", "rpcview.relay"])
 }
 
+/// What a browser's page may use in browser mode (`rpcview-notes serve`): the notes, the log,
+/// the OpenRPC document, and the tour's methods (which exist only with `--tour`). Not
+/// `app.new_window` (a browser tab is not a native window: the page hides the button and the
+/// tour skips that step), nor `rpcview.relay` (there is no other window to relay to).
+///
+/// ```
+/// let allow = rpcview_notes::browser_allow();
+/// assert!(allow.permits("notes.save") && allow.permits("tour.step"));
+/// assert!(!allow.permits("app.new_window"));
+/// ```
+pub fn browser_allow() -> Allow {
+    Allow::only(["notes.*", "app.log", "rpc.discover", "tour.*"])
+}
+
 /// What the first window may use: everything (its page relays nothing, but may receive
 /// `notes.synced`).
 pub fn main_allow() -> Allow {

@@ -1,11 +1,13 @@
 //! `rpcview-notes`: runs the notes demo (or your own `--web` folder against the demo API), or
-//! drives the demo through a tour and saves a screenshot.
+//! drives the demo through a tour and saves a screenshot; `rpcview-notes serve` runs it in
+//! browser mode (the page in Chromium or Firefox, the API over WebSocket on 127.0.0.1).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use rpcview::serve::Server;
 use rpcview::{App, AppHandle, Assets, Ctx, Window};
 use rpcview_notes::{self as demo, Store};
 
@@ -15,15 +17,16 @@ use rpcview_notes::{self as demo, Store};
 #[command(version, about)]
 struct Cli {
     /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     web: Option<PathBuf>,
     /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
     /// with --tour].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data: Option<PathBuf>,
     /// Drive the demo through every IPC pattern via the page, save a screenshot, and exit
-    /// (0 if every step passed).
-    #[arg(long)]
+    /// (0 if every step passed). With `serve`: add the tour's methods, for a browser opening
+    /// the printed URL with `&tour`.
+    #[arg(long, global = true)]
     tour: bool,
     /// Where --tour saves its screenshot.
     #[arg(long, value_name = "PNG", default_value = "rpcview-tour.png")]
@@ -32,6 +35,19 @@ struct Cli {
     /// capabilities name it; see `rpcview webdriver`).
     #[arg(long)]
     automation: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Browser mode: serve the page over HTTP and the API over WebSocket on 127.0.0.1, and
+    /// print the URL to open (it carries the run's token). Serves until stopped.
+    Serve {
+        /// The port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+    },
 }
 
 static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
@@ -65,6 +81,9 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
     let store = Store::open(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     println!("notes folder: {}", data.display());
 
+    if let Some(Command::Serve { port }) = cli.command {
+        return serve(&cli, port, data, store);
+    }
     let mut api = demo::api(store.clone());
     let mut window = Window::new("main").title("rpcview notes");
     if cli.tour {
@@ -123,6 +142,61 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         let _ = std::fs::remove_dir_all(&data);
     }
     Ok(code)
+}
+
+/// Browser mode: the same API and page, over HTTP and WebSocket on 127.0.0.1.
+fn serve(
+    cli: &Cli,
+    port: u16,
+    data: PathBuf,
+    store: Store,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let mut api = demo::api(store.clone());
+    if cli.tour {
+        let failures = Arc::new(Mutex::new((0u32, 0u32)));
+        let f = failures.clone();
+        let on_step = move |s: &demo::tour::TourStep| {
+            println!(
+                "  {} {:<28} {}",
+                if s.ok { "ok  " } else { "FAIL" },
+                s.step,
+                s.detail
+            );
+            let mut f = f.lock().unwrap();
+            f.0 += 1;
+            f.1 += u32::from(!s.ok);
+        };
+        let on_finish = move |_: Ctx| {
+            let (steps, failed) = *failures.lock().unwrap();
+            println!(
+                "tour: {steps} steps; {}",
+                if failed == 0 {
+                    "every step passed".to_string()
+                } else {
+                    format!("{failed} step(s) failed")
+                }
+            );
+        };
+        api = demo::tour::api(api, data.clone(), on_step, on_finish);
+    }
+    let assets = match &cli.web {
+        Some(dir) => Assets::dir(dir),
+        None => demo::assets(),
+    };
+    let bound = Server::new(api)
+        .assets(assets)
+        .window(Window::new("main").allow(demo::browser_allow()))
+        .port(port)
+        .bind()?;
+    let _watcher = demo::watch(&store, bound.emitter())
+        .map_err(|e| eprintln!("rpcview-notes: not watching {}: {e}", store.dir().display()))
+        .ok();
+    println!("browser mode: open {}", bound.url());
+    if cli.tour {
+        println!("tour: open {}&tour to run it in the browser", bound.url());
+    }
+    bound.run()?;
+    Ok(0)
 }
 
 /// Ends the tour: a screenshot, a summary, and the exit code.

@@ -126,14 +126,9 @@ impl Assets {
                 .body(Cow::Owned(format!("not found: {decoded}").into_bytes()))
                 .expect("a static response builds");
         };
-        let mime = if decoded.ends_with('/') {
-            mime_guess::mime::TEXT_HTML_UTF_8
-        } else {
-            mime_guess::from_path(&decoded).first_or_octet_stream()
-        };
         Response::builder()
             .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, mime.as_ref())
+            .header(header::CONTENT_TYPE, mime_of(&decoded))
             .header(header::CONTENT_SECURITY_POLICY, csp)
             .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
             .header(header::CACHE_CONTROL, "no-cache")
@@ -142,7 +137,18 @@ impl Assets {
     }
 }
 
-fn percent_decode(path: &str) -> String {
+/// The content type of the file at URL path `path` (`/` ending: HTML).
+pub(crate) fn mime_of(path: &str) -> String {
+    if path.ends_with('/') {
+        mime_guess::mime::TEXT_HTML_UTF_8.to_string()
+    } else {
+        mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .to_string()
+    }
+}
+
+pub(crate) fn percent_decode(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

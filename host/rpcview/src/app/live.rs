@@ -253,6 +253,7 @@ fn webview<'a>(
         max_message_bytes: host.router.limits().max_message_bytes,
         max_depth: host.router.limits().max_depth,
         console: host.console.clone(),
+        websocket: None,
     };
     let builder = match context {
         Some(context) => WebViewBuilder::new_with_web_context(context),

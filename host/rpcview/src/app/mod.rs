@@ -18,6 +18,8 @@ pub(crate) mod handle;
 mod live;
 mod window;
 
+#[cfg(feature = "serve")]
+pub(crate) use assets::{mime_of, percent_decode};
 pub use assets::{Assets, DEFAULT_CSP};
 pub use automation::ENV as AUTOMATION_ENV;
 pub use faults::{CrashPolicy, Fault, GoneReason, Recovery, UnresponsivePolicy};

@@ -28,6 +28,10 @@ pub(crate) struct PreloadConfig {
     pub(crate) max_depth: usize,
     /// The `console` methods whose messages the preload forwards to the host.
     pub(crate) console: Vec<&'static str>,
+    /// Browser mode: the URL (with the run's token) of the host's WebSocket, which carries
+    /// the messages in place of the port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) websocket: Option<String>,
 }
 
 /// The names a page at one origin may use (its capability's grant).
@@ -143,6 +147,7 @@ mod tests {
             codes: Codes::default(),
             max_message_bytes: 1 << 20,
             max_depth: 64,
+            websocket: None,
         };
         let script = cfg.script();
         assert!(script.starts_with("// rpcview preload"));

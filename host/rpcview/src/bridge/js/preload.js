@@ -9,14 +9,21 @@
 // listen to it or inject into it. Its checks are a convenience for the page's developers:
 // the host checks every message again, and that check is the boundary.
 //
-// Order: captured globals; message kinds and error codes; the pending map; subscriptions;
-// the inbound dispatcher; invoke, notify, subscribe, on, once; the page's errors to the
-// host's log; freeze and define `window.api`.
+// Two transports carry the same messages, and everything else is shared: the *port* (the
+// webview: a private DOM node the isolated world script holds) and, in browser mode
+// (`rpcview::serve`), a *WebSocket* to the host on 127.0.0.1, which the host opens only to a
+// page of its own origin presenting the run's token. Over the WebSocket each JSON-RPC message
+// is a text frame of its own, both ways, as any JSON-RPC client speaks it.
+//
+// Order: captured globals; message kinds and error codes; the transport; the pending map;
+// subscriptions; the inbound dispatcher; invoke, notify, subscribe, on, once; the page's
+// errors to the host's log; freeze and define `window.api`.
 //
 // `config` (built by the host, `bridge::scripts::PreloadConfig`): `pages` (by origin, the names
 // a page there may use: `methods`, `notifications`, `events`, `subscriptions`, from the
 // window's capabilities), `bridge` (the DOM event names shared with the world script), `codes`
-// (the host's error codes, by name), `maxMessageBytes` and `maxDepth`.
+// (the host's error codes, by name), `maxMessageBytes` and `maxDepth`; in browser mode
+// `websocket`, the URL (with the token) of the host's WebSocket, in place of the port.
 (function rpcviewPreload(config) {
   'use strict';
 
@@ -77,6 +84,10 @@
   const queueMicrotaskFn = win.queueMicrotask;
   const reportErrorFn = win.reportError;
   const NumberIsFinite = Number.isFinite;
+  const WebSocketCtor = config.websocket ? win.WebSocket : undefined;
+  const wsSend = WebSocketCtor ? uncurry(WebSocketCtor.prototype.send) : undefined;
+  const wsReadyState = WebSocketCtor ? uncurry(getOwnPropertyDescriptor(WebSocketCtor.prototype, 'readyState').get) : undefined;
+  const messageDataOf = WebSocketCtor ? uncurry(getOwnPropertyDescriptor(win.MessageEvent.prototype, 'data').get) : undefined;
 
   /** Defines an own data property, so no setter on a prototype can intercept the write. */
   const put = (obj, key, value) =>
@@ -154,28 +165,100 @@
     );
   const isAllowed = (kind, name) => typeof name === 'string' && setHas(allowed[kind], name);
 
-  // ---- The port: a node only this script and the host's isolated world hold ------------------
-  // Offered while the document starts, before any page script, as a MouseEvent's
-  // relatedTarget; the world script takes the first port it is offered and confirms on the
-  // port itself. If the world script starts after this one, it asks for the offer again.
-  const Ev = config.bridge;
-  const port = doc.createElement('rpcview-port');
-  let claimed = false;
-  const offer = () => {
-    if (!claimed) dispatchEvent(doc, new MouseEventCtor(Ev.port, { __proto__: null, relatedTarget: port }));
+  // ---- The transport: the port (webview) or a WebSocket (browser mode) -------------------------
+  // Each has `post(texts)` (JSON-RPC messages, as text, in order), `log(detail)` (a line for the
+  // host's log) and `listen(receive)`, where `receive(to, messages)` takes what the host sent:
+  // `to` is this page's nonce, or '*' for pushes to whatever page is current.
+  const nonce = String(Math.random()).slice(2) + String(Date.now());
+  /**
+   * The port: a node only this script and the host's isolated world hold. Offered while the
+   * document starts, before any page script, as a MouseEvent's relatedTarget; the world
+   * script takes the first port it is offered and confirms on the port itself. If the world
+   * script starts after this one, it asks for the offer again. A hand-off is
+   * `{"n": nonce, "m": [message, ...]}`, and so is what comes back.
+   */
+  const portTransport = () => {
+    const Ev = config.bridge;
+    const port = doc.createElement('rpcview-port');
+    let claimed = false;
+    const offer = () => {
+      if (!claimed) dispatchEvent(doc, new MouseEventCtor(Ev.port, { __proto__: null, relatedTarget: port }));
+    };
+    const onWorld = () => offer();
+    addEventListener(port, Ev.claimed, () => {
+      claimed = true;
+      removeEventListener(doc, Ev.world, onWorld, true);
+    });
+    addEventListener(doc, Ev.world, onWorld, true);
+    offer();
+    const out = (detail) => dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
+    return freeze({
+      __proto__: null,
+      post: (texts) => out('{"n":"' + nonce + '","m":[' + arrayJoin(texts, ',') + ']}'),
+      log: (detail) => out(detail),
+      listen: (receive) =>
+        addEventListener(port, Ev.in, (event) => {
+          const text = detailOf(event);
+          if (typeof text !== 'string') return;
+          const delivery = jsonParse(text);
+          if (delivery === null || typeof delivery !== 'object' || !hasOwn(delivery, 'n') || !hasOwn(delivery, 'm')) return;
+          receive(delivery.n, delivery.m);
+        }),
+    });
   };
-  const onWorld = () => offer();
-  addEventListener(port, Ev.claimed, () => {
-    claimed = true;
-    removeEventListener(doc, Ev.world, onWorld, true);
-  });
-  addEventListener(doc, Ev.world, onWorld, true);
-  offer();
+  /**
+   * Browser mode: a WebSocket to the host, opened at once. Each message is a text frame;
+   * what is sent before the socket opens waits for it. The socket is this page's alone, so
+   * everything that comes back is for this page. When it closes, the calls still waiting
+   * are rejected and the live subscriptions fail: the host has cancelled them too. Page logs
+   * are not forwarded (the browser's console has them).
+   */
+  const webSocketTransport = (url) => {
+    const socket = new WebSocketCtor(url);
+    let waiting = [];
+    let closed = false;
+    let onClosed = () => {};
+    addEventListener(socket, 'open', () => {
+      const texts = waiting;
+      waiting = [];
+      for (let i = 0; i < texts.length; i++) wsSend(socket, texts[i]);
+    });
+    addEventListener(socket, 'close', () => {
+      if (closed) return;
+      closed = true;
+      waiting = [];
+      onClosed();
+    });
+    return freeze({
+      __proto__: null,
+      post: (texts) => {
+        if (closed) {
+          apply(queueMicrotaskFn, win, [() => onClosed()]); // whatever was just sent fails too
+          return;
+        }
+        if (wsReadyState(socket) !== 1) {
+          for (let i = 0; i < texts.length; i++) put(waiting, waiting.length, texts[i]);
+          return;
+        }
+        for (let i = 0; i < texts.length; i++) wsSend(socket, texts[i]);
+      },
+      log: () => {},
+      listen: (receive, lost) => {
+        onClosed = lost;
+        addEventListener(socket, 'message', (event) => {
+          const text = messageDataOf(event);
+          if (typeof text !== 'string') return;
+          const msg = jsonParse(text);
+          receive(nonce, isArray(msg) ? msg : [msg]);
+        });
+      },
+    });
+  };
+  const transport = config.websocket ? webSocketTransport(config.websocket) : portTransport();
 
   // ---- Outbound: one hand-off per microtask --------------------------------------------------
   // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
   // answered on its own), which is what makes a burst of calls cheap.
-  const nonce = String(Math.random()).slice(2) + String(Date.now());
   const HANDOFF_CHARS = 1 << 20; // a larger burst leaves in several hand-offs
   let queue = [];
   let queuedChars = 0;
@@ -188,8 +271,7 @@
     queue = [];
     queuedChars = 0;
     if (live.length === 0) return;
-    const detail = '{"n":"' + nonce + '","m":[' + arrayJoin(live, ',') + ']}';
-    dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
+    transport.post(live);
   };
   const send = (text) => {
     if (queue.length > 0 && queuedChars + text.length > HANDOFF_CHARS) flush();
@@ -526,16 +608,11 @@
   };
 
   /**
-   * What the host sends, on the port: `{"n": nonce, "m": [message, ...]}`. `n` is the nonce
-   * of the page that sent the calls answered, or '*' for pushes to whatever page is current:
-   * a reply meant for a page that has since reloaded is dropped here too.
+   * What the host sends, as the transport hands it over: `to`, the nonce of the page that
+   * sent the calls answered, or '*' for pushes to whatever page is current (a reply meant
+   * for a page that has since reloaded is dropped here too), and the JSON-RPC messages.
    */
-  const receive = (text) => {
-    if (typeof text !== 'string') return;
-    const delivery = jsonParse(text);
-    if (delivery === null || typeof delivery !== 'object' || !hasOwn(delivery, 'n') || !hasOwn(delivery, 'm')) return;
-    const to = delivery.n;
-    const batch = delivery.m;
+  const receive = (to, batch) => {
     if (to !== nonce && to !== '*') return;
     if (!isArray(batch)) return;
     for (let i = 0; i < batch.length; i++) {
@@ -798,11 +875,10 @@
     let message = arrayJoin(texts, ' ');
     if (message.length > LOG_CHARS) message = message.slice(0, LOG_CHARS) + '…';
     if (logged === LOG_LIMIT) message += ` (further page logs are dropped: ${LOG_LIMIT} per page)`;
-    const detail = '{"n":"' + nonce + '","log":{"level":' + jsonStringify(level) + ',"message":' + jsonStringify(message) + '}}';
-    dispatchEvent(port, new CustomEventCtor(Ev.out, { __proto__: null, detail }));
+    transport.log('{"n":"' + nonce + '","log":{"level":' + jsonStringify(level) + ',"message":' + jsonStringify(message) + '}}');
   };
   const consoleObj = win.console;
-  if (consoleObj !== undefined) {
+  if (consoleObj !== undefined && !config.websocket) {
     for (const level of config.console || ['error', 'warn']) {
       const original = consoleObj[level];
       if (typeof original !== 'function') continue;
@@ -846,5 +922,17 @@
   });
   for (const fn of [invoke, notify, subscribe, on, once, listenerCount, pendingCount, subscriptionCount]) freeze(fn);
   defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
-  addEventListener(port, Ev.in, (event) => receive(detailOf(event)));
+  transport.listen(receive, () => {
+    // The host's socket closed: it cancelled this page's calls and streams, so say so here.
+    const lost = () => new RpcError(Code.INTERNAL_ERROR, 'the connection to the host closed');
+    const ids = [];
+    mapForEach(pending, (_, id) => put(ids, ids.length, id));
+    for (let i = 0; i < ids.length; i++) {
+      const entry = settle(ids[i]);
+      if (entry !== undefined) entry.reject(lost());
+    }
+    const recs = [];
+    mapForEach(subs, (rec) => put(recs, recs.length, rec));
+    for (let i = 0; i < recs.length; i++) onSubscriptionMessage(recs[i].name, { __proto__: null, subscription: recs[i].id, error: { __proto__: null, code: Code.INTERNAL_ERROR, message: 'the connection to the host closed' } });
+  });
 })
