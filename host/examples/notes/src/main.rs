@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use clap::Parser;
-use rpcview::{App, AppHandle, Assets, Ctx, Window};
+use rpcview::{App, AppHandle, Assets, CallLog, Ctx, PageLogLevel, Window};
 use rpcview_notes::{self as demo, Store};
 
 /// The rpcview notes demo: a desktop webview whose page talks to Rust through schema-checked
@@ -32,19 +32,32 @@ struct Cli {
     /// capabilities name it; see `rpcview webdriver`).
     #[arg(long)]
     automation: bool,
+    /// Log one line per call the page makes: window, method, duration, outcome.
+    #[arg(long)]
+    log_calls: bool,
+    /// With --log-calls, log the params too (they may hold what the user typed).
+    #[arg(long, requires = "log_calls")]
+    log_params: bool,
+    /// Forward the page's console down to this level into the log (error, warn, info, debug).
+    #[arg(long, value_name = "LEVEL", default_value = "warn", value_parser = ["error", "warn", "info", "debug"])]
+    page_log: String,
 }
 
 static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
 
 fn main() {
+    let cli = Cli::parse();
+    // Quiet by default (warnings and errors); RUST_LOG replaces this entirely.
+    let mut filter = format!("warn,rpcview::page={}", cli.page_log);
+    if cli.log_calls {
+        filter.push_str(",rpcview::calls=info");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "rpcview=info,rpcview_notes=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     std::process::exit(match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -103,7 +116,18 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
     let app = App::new(api)
         .assets(assets)
         .window(window)
-        .automation(cli.automation);
+        .automation(cli.automation)
+        .log_calls(match (cli.log_calls, cli.log_params) {
+            (false, _) => CallLog::Off,
+            (true, false) => CallLog::Calls,
+            (true, true) => CallLog::WithParams,
+        })
+        .page_log_level(match cli.page_log.as_str() {
+            "error" => PageLogLevel::Error,
+            "info" => PageLogLevel::Info,
+            "debug" => PageLogLevel::Debug,
+            _ => PageLogLevel::Warn,
+        });
     let (tour, shot) = (cli.tour, cli.screenshot.clone());
     let app = app.setup(move |handle| {
         match demo::watch(&store, handle.emitter()) {

@@ -150,6 +150,7 @@ pub struct App {
     on_call: Option<crate::rpc::observe::CallHook>,
     pub(crate) on_push: Option<PushHook>,
     page_log_level: PageLogLevel,
+    log_calls: crate::CallLog,
     /// Run the event loop on whichever thread calls `run` (the test harness's GTK thread).
     pub(crate) any_thread: bool,
     automation: bool,
@@ -181,6 +182,7 @@ impl App {
             on_call: None,
             on_push: None,
             page_log_level: PageLogLevel::Warn,
+            log_calls: crate::CallLog::Off,
             any_thread: false,
             automation: false,
         }
@@ -251,7 +253,8 @@ impl App {
     /// [`PageLogLevel::Warn`] (the default) takes `console.error` and `console.warn`,
     /// `Info` adds `console.info` and `console.log`, `Debug` adds `console.debug`. Uncaught
     /// errors, unhandled rejections and CSP violations are always taken. The host logs them
-    /// with `tracing` at the same level (`RUST_LOG=rpcview=info` shows `console.log`).
+    /// with `tracing` at the same level, under the target `rpcview::page`
+    /// (`RUST_LOG=rpcview::page=info` shows `console.log`).
     ///
     /// ```no_run
     /// # use rpcview::{Api, App, PageLogLevel, Window};
@@ -281,6 +284,24 @@ impl App {
     /// ```
     pub fn on_call(mut self, f: impl Fn(&crate::CallRecord) + Send + Sync + 'static) -> Self {
         self.on_call = Some(Arc::new(f));
+        self
+    }
+
+    /// Logs every call a page makes, one line each at `INFO` under the `tracing` target
+    /// `rpcview::calls`: `[window] method duration outcome`, the outcome being `ok` or
+    /// `error CODE message`. Params only with [`CallLog::WithParams`](crate::CallLog). Your
+    /// `tracing` subscriber decides what prints: `RUST_LOG=rpcview::calls=info`.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, CallLog, Window};
+    /// App::new(Api::new())
+    ///     .log_calls(CallLog::Calls)
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn log_calls(mut self, log: crate::CallLog) -> Self {
+        self.log_calls = log;
         self
     }
 
@@ -353,8 +374,15 @@ impl App {
     pub fn run(self) -> Result<i32, AppError> {
         self.warn_unserved();
         let router = self.api.build()?;
-        if let Some(hook) = self.on_call {
-            router.set_call_hook(hook);
+        let log = self.log_calls;
+        match (self.on_call, log) {
+            (Some(hook), crate::CallLog::Off) => router.set_call_hook(hook),
+            (Some(hook), log) => router.set_call_hook(Arc::new(move |r| {
+                log.log(r);
+                hook(r)
+            })),
+            (None, crate::CallLog::Off) => {}
+            (None, log) => router.set_call_hook(Arc::new(move |r| log.log(r))),
         }
         if self.windows.is_empty() {
             return Err(AppError::NoWindow);
