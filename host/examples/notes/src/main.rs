@@ -17,6 +17,10 @@ struct Cli {
     /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
+    /// With --web: reload the window when a file in DIR changes (a style sheet alone is
+    /// swapped in without a reload).
+    #[arg(long, requires = "web")]
+    watch: bool,
     /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
     /// with --tour].
     #[arg(long, value_name = "DIR")]
@@ -100,10 +104,13 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         Some(dir) => Assets::dir(dir),
         None => demo::assets(),
     };
-    let app = App::new(api)
+    let mut app = App::new(api)
         .assets(assets)
         .window(window)
         .automation(cli.automation);
+    if let (true, Some(dir)) = (cli.watch, &cli.web) {
+        app = app.watch(dir);
+    }
     let (tour, shot) = (cli.tour, cli.screenshot.clone());
     let app = app.setup(move |handle| {
         match demo::watch(&store, handle.emitter()) {
