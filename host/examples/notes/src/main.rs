@@ -21,6 +21,10 @@ struct Cli {
     /// swapped in without a reload).
     #[arg(long, requires = "web")]
     watch: bool,
+    /// Show a running dev server (`http://localhost:5173`) instead of the demo's page; its
+    /// origin alone gets the API.
+    #[arg(long, value_name = "URL", conflicts_with = "tour")]
+    dev_url: Option<String>,
     /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
     /// with --tour].
     #[arg(long, value_name = "DIR")]
@@ -71,6 +75,9 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
 
     let mut api = demo::api(store.clone());
     let mut window = Window::new("main").title("rpcview notes");
+    if let Some(url) = &cli.dev_url {
+        window = window.dev_url(url);
+    }
     if cli.tour {
         window = window.url("app://localhost/index.html?tour");
         let failures = Arc::new(Mutex::new(0u32));

@@ -359,7 +359,7 @@ impl App {
     ///
     /// Embedded assets do not say which folder they come from (debug builds read them from
     /// disk): when none of the app's assets reads from `dir`, every window showing the app's
-    /// assets reloads. Windows showing other origins (a dev server) never do. The
+    /// assets reloads. Windows showing other origins ([`Window::dev_url`]) never do. The
     /// watch ends with the app; call it more than once to watch more folders.
     ///
     /// [`App::run`] fails with [`AppError::Watch`] if `dir` cannot be watched.
