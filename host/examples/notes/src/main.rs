@@ -17,6 +17,14 @@ struct Cli {
     /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
+    /// With --web: reload the window when a file in DIR changes (a style sheet alone is
+    /// swapped in without a reload).
+    #[arg(long, requires = "web")]
+    watch: bool,
+    /// Show a running dev server (`http://localhost:5173`) instead of the demo's page; its
+    /// origin alone gets the API.
+    #[arg(long, value_name = "URL", conflicts_with = "tour")]
+    dev_url: Option<String>,
     /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
     /// with --tour].
     #[arg(long, value_name = "DIR")]
@@ -80,6 +88,9 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
 
     let mut api = demo::api(store.clone());
     let mut window = Window::new("main").title("rpcview notes");
+    if let Some(url) = &cli.dev_url {
+        window = window.dev_url(url);
+    }
     if cli.tour {
         window = window.url("app://localhost/index.html?tour");
         let failures = Arc::new(Mutex::new(0u32));
@@ -113,7 +124,7 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         Some(dir) => Assets::dir(dir),
         None => demo::assets(),
     };
-    let app = App::new(api)
+    let mut app = App::new(api)
         .assets(assets)
         .window(window)
         .automation(cli.automation)
@@ -128,6 +139,9 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
             "debug" => PageLogLevel::Debug,
             _ => PageLogLevel::Warn,
         });
+    if let (true, Some(dir)) = (cli.watch, &cli.web) {
+        app = app.watch(dir);
+    }
     let (tour, shot) = (cli.tour, cli.screenshot.clone());
     let app = app.setup(move |handle| {
         match demo::watch(&store, handle.emitter()) {

@@ -32,6 +32,12 @@ pub(crate) enum UserEvent {
         js: String,
     },
     Reload(String),
+    /// A folder given to `App::watch` changed (`dir` is its canonical path).
+    Changed {
+        dir: PathBuf,
+        change: super::watch::Change,
+        paths: Vec<PathBuf>,
+    },
     Open(Box<Window>),
     /// The web process of `window` is gone.
     Gone {
