@@ -69,6 +69,7 @@ pub enum CallLog {
 
 impl CallLog {
     /// Logs `record` as this setting says.
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn log(self, r: &CallRecord) {
         if self == CallLog::Off {
             return;
