@@ -709,7 +709,7 @@ fn on_user_event(
 /// A watched folder changed: reload the pages served from it, or swap their style sheets.
 fn on_change(
     dir: &Path,
-    change: watch::Change,
+    change: handle::Change,
     paths: &[PathBuf],
     host: &Host,
     live: &HashMap<String, Live>,
@@ -734,11 +734,11 @@ fn on_change(
         }
         let files = paths.len();
         match change {
-            watch::Change::Styles => {
+            handle::Change::Styles => {
                 tracing::info!(window = %w.label, files, "style sheets changed: swapping them in place");
                 let _ = w.webview.evaluate_script(watch::SWAP_STYLES);
             }
-            watch::Change::Reload => {
+            handle::Change::Reload => {
                 tracing::info!(window = %w.label, files, "web folder changed: reloading");
                 use webkit2gtk::WebViewExt;
                 w.webview.webview().reload_bypass_cache();

@@ -10,7 +10,7 @@ use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
 use tao::event_loop::EventLoopProxy;
 
-use super::handle::UserEvent;
+use super::handle::{Change, UserEvent};
 use super::AppError;
 
 /// How long the folder must be quiet before a change counts: an editor's save (a temporary
@@ -22,15 +22,6 @@ pub(crate) type Watcher = notify_debouncer_full::Debouncer<
     notify::RecommendedWatcher,
     notify_debouncer_full::RecommendedCache,
 >;
-
-/// What a change to a watched folder asks of the pages served from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Only style sheets changed: re-point the pages' `<link rel=stylesheet>`.
-    Styles,
-    /// Anything else: reload the pages.
-    Reload,
-}
 
 /// Watches `dir` (recursively) and sends [`UserEvent::Changed`] for every debounced change.
 /// The watch lasts as long as the returned value.
