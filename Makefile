@@ -32,7 +32,7 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo clippy -p rpcview --no-default-features --quiet -- -D warnings
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p rpcview -p rpcview-contract
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p rpcview -p rpcview-contract --features rpcview/serve
 
 # The schema checks with real tools: the OpenRPC project's validator, dereferencer and call
 # validator, ajv in strict mode, the generated client in node, and tsc --strict over the
@@ -56,6 +56,7 @@ test: lint schema-check package-check
 	node --test preload/test/
 	$(HEADLESS) cargo test --workspace
 	cd tests/webdriver && $(HEADLESS) node --test
+	cd tests/browser && node --test
 	$(HEADLESS) cargo run --quiet -p rpcview-bench -- --smoke
 
 # The long fuzz run (10 million executions by default; RPCVIEW_FUZZ_EXECS, RPCVIEW_FUZZ_SEED):

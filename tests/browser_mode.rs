@@ -234,7 +234,9 @@ async fn sockets_without_the_token_origin_or_host_are_refused_before_any_handler
     let ok_path = format!("{WS_PATH}?token={token}");
     let wrong_token = format!("{WS_PATH}?token={}", "0".repeat(64));
     let own = server.origin.clone();
-    let cases: [(&str, &str, Option<&str>, Option<&str>, &str); 8] = [
+    // (what, path, Host, Origin, the status expected)
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
+    let cases: [Case; 8] = [
         ("accepted", &ok_path, Some(&host), Some(&own), "101"),
         (
             "localhost",

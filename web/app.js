@@ -277,6 +277,7 @@ refresh()
 
 // ---- The tour: every pattern, reported step by step to the host ----------------------------
 async function tour() {
+  console.info('tour: driving the demo through every pattern');
   // The tour's own methods exist only under --tour, so they are not in the generated types.
   const tourApi = /** @type {any} */ (window).api;
   /** @param {string} step @param {unknown} ok @param {unknown} detail */

@@ -1,7 +1,8 @@
 // Browser mode from a third-party JSON-RPC client: `json-rpc-2.0` over a WebSocket (`ws`),
 // against the demo served by `rpcview-notes serve`: a call, a validation error, a batch, a
-// notification, and a push (`notes.changed`) received. Also: the server refuses a socket
-// without the token, with another Origin, or for another Host.
+// notification, and a push (`notes.changed`) received; with --log-calls, a line per call.
+// Also: the server refuses a socket without the token, with another Origin, or for another
+// Host.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONRPCClient } from 'json-rpc-2.0';
@@ -10,7 +11,7 @@ import { serve } from './serve.js';
 
 let server;
 before(async () => {
-  server = await serve();
+  server = await serve(['--log-calls']);
 });
 after(() => server?.stop());
 
@@ -68,10 +69,15 @@ test('a call, a validation error, a batch and a notification', async () => {
     assert.equal(batch[1].error.code, 404);
     assert.equal(batch[2].error.code, -32001, 'not in browser mode\'s allowlist');
 
+    // --log-calls: one line per call, params left out.
+    await server.waitFor(/rpcview::calls: \[main\] notes\.save [\d.]+.s error -32602 /, 30_000, 'stderr');
+    assert.match(server.err(), /rpcview::calls: \[main\] notes\.list [\d.]+.s ok/);
+    assert.doesNotMatch(server.err(), /params=/);
+
     client.notify('app.log', { level: 'info', message: 'hello from json-rpc-2.0' });
     await server.waitFor(/\[page log, Info\] hello from json-rpc-2\.0/);
     const tour = await client.requestAdvanced({ jsonrpc: '2.0', id: 104, method: 'tour.edit_outside', params: { id: 'x', title: 'x', body: 'x' } });
-    assert.equal(tour.error.code, -32601, 'the tour methods exist only with --tour');
+    assert.equal(tour.error.code, -32601, 'the outside edit exists, and is granted, only with --tour');
   } finally {
     ws.close();
   }
@@ -97,7 +103,8 @@ test('refused: no token, a wrong token, another Origin, another Host', async () 
   const origin = `http://127.0.0.1:${server.port}`;
   assert.equal(await upgradeStatus(`${base}?token=${server.token}`, { origin }), 101);
   assert.equal(await upgradeStatus(base, { origin }), 403);
-  assert.equal(await upgradeStatus(`${base}?token=0${server.token.slice(1)}`, { origin }), 403);
+  const wrong = (server.token[0] === '0' ? '1' : '0') + server.token.slice(1); // one digit off
+  assert.equal(await upgradeStatus(`${base}?token=${wrong}`, { origin }), 403);
   assert.equal(await upgradeStatus(`${base}?token=${server.token}`, { origin: 'https://evil.example' }), 403);
   assert.equal(await upgradeStatus(`${base}?token=${server.token}`, { origin, headers: { host: `rebound.example:${server.port}` } }), 403);
   await server.waitFor(/check="host"/, 30_000, 'stderr');

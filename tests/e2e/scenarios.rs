@@ -23,10 +23,6 @@ pub(crate) const ALL: &[Scenario] = &[
     ("reload_cancels_the_old_page_calls_and_streams", reload),
     ("closing_a_window_cancels_its_calls_and_streams", close),
     (
-        "the_hello_example_greets_through_its_typescript_page",
-        hello,
-    ),
-    (
         "page_failures_and_csp_violations_reach_the_host",
         page_failures,
     ),
@@ -473,75 +469,6 @@ fn close() -> Result<(), String> {
             Ok(())
         },
     )
-}
-
-/// The minimal example as its users get it: its own embedded page (TypeScript compiled to
-/// `app.js`) and its own API, driven like a person would: type a name, submit the form.
-fn hello() -> Result<(), String> {
-    use std::sync::mpsc;
-    let (tx, rx) = mpsc::channel::<(String, String)>();
-    let tx = std::sync::Mutex::new(tx);
-    let tx = std::sync::Arc::new(tx);
-    // The example's API, plus one notification through which the test reads the page.
-    let api = hello::api().notification(
-        "test.seen",
-        move |_: rpcview::Ctx, (out, events): (String, String)| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.lock().unwrap().send((out, events));
-            }
-        },
-    );
-    let verdict = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let v = verdict.clone();
-    let code = hello::app(api)
-        .setup(move |h| {
-            let outcome = (|| {
-                // Once per document; the driver repeats it until the page answers, in case the
-                // first one ran before the page had loaded.
-                let drive = r#"
-                  if (!window.__driven) (function tryOnce() {
-                    window.__driven = true;
-                    if (!window.api || document.body?.dataset.ready !== 'true') return setTimeout(tryOnce, 50);
-                    document.getElementById('name').value = 'Ada';
-                    document.getElementById('greet').requestSubmit();
-                    const poll = setInterval(() => {
-                      const out = document.getElementById('out').textContent;
-                      const events = document.getElementById('events').textContent;
-                      if (out && events) {
-                        clearInterval(poll);
-                        window.api.notify('test.seen', [out, events]);
-                      }
-                    }, 50);
-                  })();"#;
-                let mut seen = None;
-                for _ in 0..30 {
-                    h.eval("main", drive);
-                    if let Ok(s) = rx.recv_timeout(std::time::Duration::from_secs(2)) {
-                        seen = Some(s);
-                        break;
-                    }
-                }
-                let (out, events) = seen.ok_or("the page never showed a greeting in 60 s")?;
-                ensure(out == "Hello, Ada!", || format!("the page shows {out:?}"))?;
-                ensure(events.contains("greeted: Hello, Ada! (#1)"), || {
-                    format!("the pushed event shows {events:?}")
-                })?;
-                // hello.greet, hello.log and test.seen ran.
-                ensure(
-                    wait_until(|| h.stats().handler_runs() >= 3, 10),
-                    || format!("{} handler runs", h.stats().handler_runs()),
-                )?;
-                ensure(h.stats().refused() == 0, || "messages were refused".into())
-            })();
-            *v.lock().unwrap() = Some(outcome);
-            h.exit(0);
-        })
-        .run()
-        .map_err(|e| e.to_string())?;
-    ensure(code == 0, || format!("the app exited with {code}"))?;
-    let outcome = verdict.lock().unwrap().take();
-    outcome.unwrap_or(Err("the driver did not finish".into()))
 }
 
 /// Under the default Content-Security-Policy an inline script is blocked; that, console errors

@@ -94,7 +94,7 @@ pub use rpcview_contract as contract;
 
 pub use export::{Export, ExportError};
 pub use rpc::{
-    error, Allow, Api, BlockingHandler, BuildError, CallRecord, CallSite, Capability, Ctx,
+    error, Allow, Api, BlockingHandler, BuildError, CallLog, CallRecord, CallSite, Capability, Ctx,
     EmitError, Emitter, Endpoint, Handler, Limits, Router, RpcError, Sink, SinkError, State, Stats,
     SubscriptionHandler, Target, WindowInfo,
 };

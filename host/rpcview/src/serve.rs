@@ -48,7 +48,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::bridge::{PageNames, PreloadConfig};
 use crate::rpc::capability::Grant;
-use crate::rpc::{Allow, Api, BuildError, CallSite, Capability, Emitter, Endpoint, Router};
+use crate::rpc::{
+    Allow, Api, BuildError, CallLog, CallSite, Capability, Emitter, Endpoint, Router,
+};
 use crate::{Assets, Window, WindowInfo, DEFAULT_CSP};
 
 /// The URL path of the preload script the server injects into HTML documents.
@@ -104,6 +106,7 @@ pub struct Server {
     capabilities: Vec<Capability>,
     port: u16,
     csp: String,
+    log_calls: CallLog,
 }
 
 impl Server {
@@ -116,6 +119,7 @@ impl Server {
             capabilities: Vec::new(),
             port: 0,
             csp: DEFAULT_CSP.into(),
+            log_calls: CallLog::Off,
         }
     }
 
@@ -147,6 +151,20 @@ impl Server {
         self
     }
 
+    /// Logs one line per call a page makes, as [`App::log_calls`](crate::App::log_calls) does
+    /// (target `rpcview::calls`; the window is the server's window). Default: off.
+    ///
+    /// ```
+    /// use rpcview::serve::Server;
+    /// use rpcview::{Api, CallLog};
+    /// let server = Server::new(Api::new()).log_calls(CallLog::Calls);
+    /// # let _ = server;
+    /// ```
+    pub fn log_calls(mut self, log: CallLog) -> Self {
+        self.log_calls = log;
+        self
+    }
+
     /// Replaces the Content-Security-Policy sent with every asset. Default: [`DEFAULT_CSP`],
     /// whose `connect-src` the server widens to its own WebSocket.
     pub fn content_security_policy(mut self, csp: &str) -> Self {
@@ -161,6 +179,10 @@ impl Server {
     /// The API is wrong, or the port is taken.
     pub fn bind(self) -> Result<Bound, ServeError> {
         let router = self.api.build()?;
+        let log = self.log_calls;
+        if log != CallLog::Off {
+            router.set_call_hook(Arc::new(move |r| log.log(r)));
+        }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).map_err(|source| {
             ServeError::Bind {
                 port: self.port,

@@ -78,10 +78,15 @@ pub fn api() -> Api {
         .doc("Someone was greeted, in any window.")
 }
 
+/// The embedded page (`web/`), compiled into the binary.
+pub fn assets() -> Assets {
+    Assets::embedded::<Web>()
+}
+
 /// The app: `api` (usually [`api()`]) behind the embedded page, in one window.
 pub fn app(api: Api) -> App {
     App::new(api)
-        .assets(Assets::embedded::<Web>())
+        .assets(assets())
         .window(Window::new("main").title("Hello").size(520.0, 360.0))
 }
 

@@ -80,17 +80,22 @@ pub fn secondary_allow() -> Allow {
 }
 
 /// What a browser's page may use in browser mode (`rpcview-notes serve`): the notes, the log,
-/// the OpenRPC document, and the tour's methods (which exist only with `--tour`). Not
-/// `app.new_window` (a browser tab is not a native window: the page hides the button and the
-/// tour skips that step), nor `rpcview.relay` (there is no other window to relay to).
+/// the OpenRPC document, and with `tour` the tour's methods (which `--tour` adds to the API).
+/// Not `app.new_window` (a browser tab is not a native window: the tour skips that step), nor
+/// `rpcview.relay` (there is no other window to relay to).
 ///
 /// ```
-/// let allow = rpcview_notes::browser_allow();
-/// assert!(allow.permits("notes.save") && allow.permits("tour.step"));
+/// let allow = rpcview_notes::browser_allow(false);
+/// assert!(allow.permits("notes.save") && !allow.permits("tour.edit_outside"));
 /// assert!(!allow.permits("app.new_window"));
+/// assert!(rpcview_notes::browser_allow(true).permits("tour.edit_outside"));
 /// ```
-pub fn browser_allow() -> Allow {
-    Allow::only(["notes.*", "app.log", "rpc.discover", "tour.*"])
+pub fn browser_allow(tour: bool) -> Allow {
+    if tour {
+        Allow::only(["notes.*", "app.log", "rpc.discover", "tour.*"])
+    } else {
+        Allow::only(["notes.*", "app.log", "rpc.discover"])
+    }
 }
 
 /// What the first window may use: everything (its page relays nothing, but may receive

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use rpcview::serve::Server;
-use rpcview::{App, AppHandle, Assets, Ctx, Window};
+use rpcview::{App, AppHandle, Assets, CallLog, Ctx, PageLogLevel, Window};
 use rpcview_notes::{self as demo, Store};
 
 /// The rpcview notes demo: a desktop webview whose page talks to Rust through schema-checked
@@ -19,6 +19,14 @@ struct Cli {
     /// Serve this folder at app://localhost/ instead of the embedded demo (same API).
     #[arg(long, value_name = "DIR", global = true)]
     web: Option<PathBuf>,
+    /// With --web: reload the window when a file in DIR changes (a style sheet alone is
+    /// swapped in without a reload).
+    #[arg(long, requires = "web")]
+    watch: bool,
+    /// Show a running dev server (`http://localhost:5173`) instead of the demo's page; its
+    /// origin alone gets the API.
+    #[arg(long, value_name = "URL", conflicts_with = "tour")]
+    dev_url: Option<String>,
     /// Keep notes in this folder [default: the user's data folder, or a fresh temporary one
     /// with --tour].
     #[arg(long, value_name = "DIR", global = true)]
@@ -35,6 +43,15 @@ struct Cli {
     /// capabilities name it; see `rpcview webdriver`).
     #[arg(long)]
     automation: bool,
+    /// Log one line per call the page makes: window, method, duration, outcome.
+    #[arg(long, global = true)]
+    log_calls: bool,
+    /// With --log-calls, log the params too (they may hold what the user typed).
+    #[arg(long, requires = "log_calls", global = true)]
+    log_params: bool,
+    /// Forward the page's console down to this level into the log (error, warn, info, debug).
+    #[arg(long, value_name = "LEVEL", default_value = "warn", value_parser = ["error", "warn", "info", "debug"])]
+    page_log: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -53,14 +70,18 @@ enum Command {
 static WATCHER: OnceLock<Mutex<Box<dyn std::any::Any + Send>>> = OnceLock::new();
 
 fn main() {
+    let cli = Cli::parse();
+    // Quiet by default (warnings and errors); RUST_LOG replaces this entirely.
+    let mut filter = format!("warn,rpcview::page={}", cli.page_log);
+    if cli.log_calls {
+        filter.push_str(",rpcview::calls=info");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "rpcview=info,rpcview_notes=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     std::process::exit(match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -86,6 +107,9 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
     }
     let mut api = demo::api(store.clone());
     let mut window = Window::new("main").title("rpcview notes");
+    if let Some(url) = &cli.dev_url {
+        window = window.dev_url(url);
+    }
     if cli.tour {
         window = window.url("app://localhost/index.html?tour");
         let failures = Arc::new(Mutex::new(0u32));
@@ -119,10 +143,20 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         Some(dir) => Assets::dir(dir),
         None => demo::assets(),
     };
-    let app = App::new(api)
+    let mut app = App::new(api)
         .assets(assets)
         .window(window)
-        .automation(cli.automation);
+        .automation(cli.automation)
+        .log_calls(call_log(&cli))
+        .page_log_level(match cli.page_log.as_str() {
+            "error" => PageLogLevel::Error,
+            "info" => PageLogLevel::Info,
+            "debug" => PageLogLevel::Debug,
+            _ => PageLogLevel::Warn,
+        });
+    if let (true, Some(dir)) = (cli.watch, &cli.web) {
+        app = app.watch(dir);
+    }
     let (tour, shot) = (cli.tour, cli.screenshot.clone());
     let app = app.setup(move |handle| {
         match demo::watch(&store, handle.emitter()) {
@@ -185,7 +219,8 @@ fn serve(
     };
     let bound = Server::new(api)
         .assets(assets)
-        .window(Window::new("main").allow(demo::browser_allow()))
+        .window(Window::new("main").allow(demo::browser_allow(cli.tour)))
+        .log_calls(call_log(cli))
         .port(port)
         .bind()?;
     let _watcher = demo::watch(&store, bound.emitter())
@@ -197,6 +232,15 @@ fn serve(
     }
     bound.run()?;
     Ok(0)
+}
+
+/// What `--log-calls` and `--log-params` ask for.
+fn call_log(cli: &Cli) -> CallLog {
+    match (cli.log_calls, cli.log_params) {
+        (false, _) => CallLog::Off,
+        (true, false) => CallLog::Calls,
+        (true, true) => CallLog::WithParams,
+    }
 }
 
 /// Ends the tour: a screenshot, a summary, and the exit code.

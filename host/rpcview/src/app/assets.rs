@@ -87,6 +87,14 @@ impl Assets {
         self
     }
 
+    /// The folders on disk these assets read from (not those of embedded assets).
+    pub(crate) fn dirs(&self) -> impl Iterator<Item = &Path> {
+        self.layers.iter().filter_map(|(_, layer)| match layer {
+            Layer::Dir(dir) => Some(dir.as_path()),
+            Layer::Embedded(_) => None,
+        })
+    }
+
     /// Reads the file at URL path `path` (`/` is `index.html`); `None` if absent or if the
     /// path tries to leave the root.
     pub fn read(&self, path: &str) -> Option<Cow<'static, [u8]>> {

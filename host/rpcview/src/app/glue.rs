@@ -78,10 +78,18 @@ impl Glue {
                 };
                 let (window, message) = (&self.label, &log.message);
                 match level {
-                    PageLogLevel::Error => tracing::error!(%window, "page: {message}"),
-                    PageLogLevel::Warn => tracing::warn!(%window, "page: {message}"),
-                    PageLogLevel::Info => tracing::info!(%window, "page: {message}"),
-                    PageLogLevel::Debug => tracing::debug!(%window, "page: {message}"),
+                    PageLogLevel::Error => {
+                        tracing::error!(target: "rpcview::page", %window, "page: {message}")
+                    }
+                    PageLogLevel::Warn => {
+                        tracing::warn!(target: "rpcview::page", %window, "page: {message}")
+                    }
+                    PageLogLevel::Info => {
+                        tracing::info!(target: "rpcview::page", %window, "page: {message}")
+                    }
+                    PageLogLevel::Debug => {
+                        tracing::debug!(target: "rpcview::page", %window, "page: {message}")
+                    }
                 }
                 if let Some(f) = &self.on_page_log {
                     f(&PageLog {

@@ -32,6 +32,12 @@ pub(crate) enum UserEvent {
         js: String,
     },
     Reload(String),
+    /// A folder given to `App::watch` changed (`dir` is its canonical path).
+    Changed {
+        dir: PathBuf,
+        change: Change,
+        paths: Vec<PathBuf>,
+    },
     Open(Box<Window>),
     /// The web process of `window` is gone.
     Gone {
@@ -59,6 +65,15 @@ pub(crate) enum UserEvent {
         done: mpsc::Sender<Result<(), String>>,
     },
     Exit(i32),
+}
+
+/// What a change to a watched folder asks of the pages served from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Only style sheets changed: re-point the pages' `<link rel=stylesheet>`.
+    Styles,
+    /// Anything else: reload the pages.
+    Reload,
 }
 
 /// Input a person would give (the test harness sends it).

@@ -8,7 +8,8 @@
 //! - `live.rs`: an open window: its tao window and wry webview;
 //! - `glue.rs`: the bridge between a webview and its window's [`Endpoint`](crate::Endpoint);
 //! - `handle.rs`: [`AppHandle`], what other threads (and handlers) may ask of the app;
-//! - `assets.rs`: [`Assets`], the files a page is served from.
+//! - `assets.rs`: [`Assets`], the files a page is served from;
+//! - `watch.rs`: live reload, the folders given to [`App::watch`].
 
 mod assets;
 mod automation;
@@ -16,6 +17,7 @@ mod faults;
 mod glue;
 pub(crate) mod handle;
 mod live;
+mod watch;
 mod window;
 
 #[cfg(feature = "serve")]
@@ -27,6 +29,7 @@ pub use handle::AppHandle;
 pub use window::Window;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,6 +67,14 @@ pub enum AppError {
     Window {
         /// The window.
         label: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A folder given to [`App::watch`] could not be watched.
+    #[error("cannot watch {}: {reason}", dir.display())]
+    Watch {
+        /// The folder.
+        dir: PathBuf,
         /// What failed.
         reason: String,
     },
@@ -152,9 +163,11 @@ pub struct App {
     on_call: Option<crate::rpc::observe::CallHook>,
     pub(crate) on_push: Option<PushHook>,
     page_log_level: PageLogLevel,
+    log_calls: crate::CallLog,
     /// Run the event loop on whichever thread calls `run` (the test harness's GTK thread).
     pub(crate) any_thread: bool,
     automation: bool,
+    watch: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for App {
@@ -183,8 +196,10 @@ impl App {
             on_call: None,
             on_push: None,
             page_log_level: PageLogLevel::Warn,
+            log_calls: crate::CallLog::Off,
             any_thread: false,
             automation: false,
+            watch: Vec::new(),
         }
     }
 
@@ -253,7 +268,8 @@ impl App {
     /// [`PageLogLevel::Warn`] (the default) takes `console.error` and `console.warn`,
     /// `Info` adds `console.info` and `console.log`, `Debug` adds `console.debug`. Uncaught
     /// errors, unhandled rejections and CSP violations are always taken. The host logs them
-    /// with `tracing` at the same level (`RUST_LOG=rpcview=info` shows `console.log`).
+    /// with `tracing` at the same level, under the target `rpcview::page`
+    /// (`RUST_LOG=rpcview::page=info` shows `console.log`).
     ///
     /// ```no_run
     /// # use rpcview::{Api, App, PageLogLevel, Window};
@@ -283,6 +299,24 @@ impl App {
     /// ```
     pub fn on_call(mut self, f: impl Fn(&crate::CallRecord) + Send + Sync + 'static) -> Self {
         self.on_call = Some(Arc::new(f));
+        self
+    }
+
+    /// Logs every call a page makes, one line each at `INFO` under the `tracing` target
+    /// `rpcview::calls`: `[window] method duration outcome`, the outcome being `ok` or
+    /// `error CODE message`. Params only with [`CallLog::WithParams`](crate::CallLog). Your
+    /// `tracing` subscriber decides what prints: `RUST_LOG=rpcview::calls=info`.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, CallLog, Window};
+    /// App::new(Api::new())
+    ///     .log_calls(CallLog::Calls)
+    ///     .window(Window::new("main"))
+    ///     .run()
+    ///     .unwrap();
+    /// ```
+    pub fn log_calls(mut self, log: crate::CallLog) -> Self {
+        self.log_calls = log;
         self
     }
 
@@ -337,6 +371,36 @@ impl App {
         self
     }
 
+    /// Live reload, for development: watches the folder `dir` (and every folder in it) and,
+    /// about 100 ms after the last change, reloads every window whose page is served from
+    /// it (its scheme's [`Assets`] read from `dir`, or from a folder in or around it). A
+    /// change to style sheets (`.css` files) alone reloads nothing: the pages' `<link
+    /// rel="stylesheet">` are re-pointed with a cache-busting query, so the new styles show
+    /// and the page keeps its state. A reload cancels the old page's calls and
+    /// subscriptions, as every reload does. Editors that save through a temporary file and a
+    /// rename are understood; their scratch files (`.swp`, `~`, `.tmp`) are ignored.
+    ///
+    /// Embedded assets do not say which folder they come from (debug builds read them from
+    /// disk): when none of the app's assets reads from `dir`, every window showing the app's
+    /// assets reloads. Windows showing other origins ([`Window::dev_url`]) never do. The
+    /// watch ends with the app; call it more than once to watch more folders.
+    ///
+    /// [`App::run`] fails with [`AppError::Watch`] if `dir` cannot be watched.
+    ///
+    /// ```no_run
+    /// # use rpcview::{Api, App, Assets, Window};
+    /// let dev = std::env::args().any(|a| a == "--watch");
+    /// let mut app = App::new(Api::new()).assets(Assets::dir("web")).window(Window::new("main"));
+    /// if dev {
+    ///     app = app.watch("web");
+    /// }
+    /// app.run().unwrap();
+    /// ```
+    pub fn watch(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.watch.push(dir.into());
+        self
+    }
+
     /// Runs `f` with a handle, on a thread of its own, once the windows exist (start a
     /// watcher, drive a tour).
     pub fn setup(mut self, f: impl FnOnce(AppHandle) + Send + 'static) -> Self {
@@ -355,8 +419,15 @@ impl App {
     pub fn run(self) -> Result<i32, AppError> {
         self.warn_unserved();
         let router = self.api.build()?;
-        if let Some(hook) = self.on_call {
-            router.set_call_hook(hook);
+        let log = self.log_calls;
+        match (self.on_call, log) {
+            (Some(hook), crate::CallLog::Off) => router.set_call_hook(hook),
+            (Some(hook), log) => router.set_call_hook(Arc::new(move |r| {
+                log.log(r);
+                hook(r)
+            })),
+            (None, crate::CallLog::Off) => {}
+            (None, log) => router.set_call_hook(Arc::new(move |r| log.log(r))),
         }
         if self.windows.is_empty() {
             return Err(AppError::NoWindow);
@@ -408,6 +479,11 @@ impl App {
                     text,
                 });
             }));
+        let watchers = self
+            .watch
+            .iter()
+            .map(|dir| watch::start(dir, handle.proxy.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
         let signals = on_signals(&handle);
         let host = Host {
             router: router.clone(),
@@ -446,6 +522,9 @@ impl App {
             }
         });
         drop(live);
+        for w in watchers {
+            w.stop(); // joins the debouncer's thread; the watcher's own ends on its own
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         while router.stats().in_flight() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
@@ -464,7 +543,11 @@ impl App {
     fn warn_unserved(&self) {
         for w in &self.windows {
             let scheme = w.url.split(':').next().unwrap_or_default();
-            if w.url.contains("://localhost") && !self.schemes.iter().any(|(s, _)| s == scheme) {
+            let web = matches!(scheme, "http" | "https");
+            if !web
+                && w.url.contains("://localhost")
+                && !self.schemes.iter().any(|(s, _)| s == scheme)
+            {
                 tracing::warn!(window = %w.label, url = %w.url, "nothing is served at {scheme}://localhost/; add .assets(Assets::embedded::<Web>()) (see rpcview::embed!) or .assets(Assets::dir(\"web\")) to the App");
             }
         }
@@ -564,6 +647,7 @@ fn on_user_event(
                 let _ = w.webview.reload();
             }
         }
+        UserEvent::Changed { dir, change, paths } => on_change(&dir, change, &paths, host, live),
         UserEvent::Open(spec) => {
             // `AppHandle::open` reserved the label, so it is not taken by another window.
             match Live::open(target, &spec, host) {
@@ -622,6 +706,47 @@ fn on_user_event(
         UserEvent::Tick => return on_tick(host, live),
     }
     None
+}
+
+/// A watched folder changed: reload the pages served from it, or swap their style sheets.
+fn on_change(
+    dir: &Path,
+    change: handle::Change,
+    paths: &[PathBuf],
+    host: &Host,
+    live: &HashMap<String, Live>,
+) {
+    let serving: Vec<&str> = host
+        .schemes
+        .iter()
+        .filter(|(_, assets)| assets.dirs().any(|root| watch::related(root, dir)))
+        .map(|(scheme, _)| scheme.as_str())
+        .collect();
+    // No assets read from it (embedded ones, read from disk in debug builds): all of them.
+    let schemes: Vec<&str> = if serving.is_empty() {
+        host.schemes.iter().map(|(s, _)| s.as_str()).collect()
+    } else {
+        serving
+    };
+    for w in live.values() {
+        let url = w.webview.url().unwrap_or_default();
+        let scheme = url.split(':').next().unwrap_or_default();
+        if !schemes.contains(&scheme) {
+            continue;
+        }
+        let files = paths.len();
+        match change {
+            handle::Change::Styles => {
+                tracing::info!(window = %w.label, files, "style sheets changed: swapping them in place");
+                let _ = w.webview.evaluate_script(watch::SWAP_STYLES);
+            }
+            handle::Change::Reload => {
+                tracing::info!(window = %w.label, files, "web folder changed: reloading");
+                use webkit2gtk::WebViewExt;
+                w.webview.webview().reload_bypass_cache();
+            }
+        }
+    }
 }
 
 /// Asks the UI thread to probe every page twice a second, as long as the app runs.

@@ -25,6 +25,8 @@ pub struct Window {
     pub(crate) navigable: Vec<String>,
     pub(crate) crash: CrashPolicy,
     pub(crate) unresponsive: (Duration, UnresponsivePolicy),
+    /// Set by [`Window::dev_url`]: the origin the dev server stands in for (the app's own).
+    pub(crate) dev_for: Option<String>,
 }
 
 impl Window {
@@ -40,6 +42,7 @@ impl Window {
             navigable: Vec::new(),
             crash: CrashPolicy::default(),
             unresponsive: (Duration::from_secs(5), UnresponsivePolicy::default()),
+            dev_for: None,
         }
     }
 
@@ -51,6 +54,45 @@ impl Window {
 
     /// The start URL; its origin is the only one whose messages the host answers.
     pub fn url(mut self, url: &str) -> Self {
+        self.url = url.to_owned();
+        self
+    }
+
+    /// Shows a running dev server (Vite's `http://localhost:5173`, say) instead of the app's
+    /// assets, for development: its origin takes the place of the app's own
+    /// (`app://localhost`). That origin, and only it, gets the preload and the API the app's
+    /// origin would get: capabilities for this window apply to it (one naming
+    /// `app://localhost` is read as naming the dev origin), other origins they name are
+    /// left out, and the window navigates within the dev origin only (plus
+    /// [`allow_navigation`](Self::allow_navigation)). Everything else is refused as before:
+    /// other origins get no API and the window does not go there.
+    ///
+    /// The origin is the URL's scheme, host and port, exactly: `http://localhost:5173` and
+    /// `http://127.0.0.1:5173` are different origins, even for the same server. Give the URL
+    /// the dev server prints (or pin its host, Vite's `server.host`), and keep it local: a
+    /// dev server elsewhere on the network would get the whole API.
+    ///
+    /// ```
+    /// use rpcview::Window;
+    /// // `my-app --dev-url http://localhost:5173` while `npm run dev` runs.
+    /// let dev = std::env::args().skip_while(|a| a != "--dev-url").nth(1);
+    /// let mut window = Window::new("main");
+    /// if let Some(url) = &dev {
+    ///     window = window.dev_url(url);
+    /// }
+    /// let w = Window::new("main").dev_url("http://localhost:5173");
+    /// assert_eq!(w.origin(), "http://localhost:5173");
+    /// ```
+    pub fn dev_url(mut self, url: &str) -> Self {
+        let origin = origin_of(url);
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            tracing::warn!(window = %self.label, %url, "dev_url: not an http(s) URL");
+        } else if !is_loopback(&origin) {
+            tracing::warn!(window = %self.label, %origin, "dev_url: the dev server is not on this machine; it gets the window's whole API");
+        }
+        if self.dev_for.is_none() {
+            self.dev_for = Some(self.origin());
+        }
         self.url = url.to_owned();
         self
     }
@@ -107,6 +149,11 @@ impl Window {
             .filter(|c| c.names_window(&self.label))
             .cloned()
             .collect();
+        if let Some(app_origin) = &self.dev_for {
+            for c in &mut caps {
+                c.replace_origin(app_origin, &own);
+            }
+        }
         if let Some(allow) = &self.allow {
             caps.push(
                 Capability::new(&format!("Window::allow of '{}'", self.label))
@@ -120,6 +167,8 @@ impl Window {
         origins.extend(caps.iter().flat_map(|c| c.named_origins().iter().cloned()));
         origins
             .into_iter()
+            // With a dev server, its origin alone.
+            .filter(|o| self.dev_for.is_none() || *o == own)
             .filter_map(|o| grant(&caps, &self.label, &own, &o).map(|g| (o, g)))
             .collect()
     }
@@ -133,6 +182,20 @@ impl Window {
                 .iter()
                 .any(|n| *n == origin || (n.ends_with(':') && url.starts_with(n.as_str())))
     }
+}
+
+/// Whether `origin` (`http://host:port`) is on this machine.
+fn is_loopback(origin: &str) -> bool {
+    let host = origin.split("://").nth(1).unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -193,6 +256,37 @@ mod tests {
             .allow(Allow::only(["app.log"]))
             .grants(&caps);
         assert!(own["app://localhost"].allow.permits("app.log"));
+    }
+
+    #[test]
+    fn a_dev_server_takes_the_place_of_the_app_origin_and_alone() {
+        let dev = "http://localhost:5173";
+        let g = Window::new("main")
+            .dev_url("http://localhost:5173/")
+            .grants(&[]);
+        assert_eq!(g.keys().collect::<Vec<_>>(), [dev]);
+        assert!(g[dev].allow.permits("anything"));
+        let caps = [
+            Capability::new("app").windows(["main"]).allow(["notes.*"]),
+            Capability::new("named")
+                .windows(["main"])
+                .origins(["app://localhost"])
+                .allow(["app.log"]),
+            Capability::new("remote")
+                .windows(["main"])
+                .origins(["https://example.com"])
+                .allow(["*"]),
+        ];
+        let w = Window::new("main").dev_url("http://localhost:5173/");
+        let g = w.grants(&caps);
+        assert_eq!(g.keys().collect::<Vec<_>>(), [dev], "the dev origin alone");
+        assert!(g[dev].allow.permits("notes.save") && g[dev].allow.permits("app.log"));
+        assert!(!g[dev].allow.permits("other.thing"));
+        assert!(w.may_navigate("http://localhost:5173/page.html"));
+        assert!(!w.may_navigate("http://127.0.0.1:5173/"), "another origin");
+        assert!(!w.may_navigate("app://localhost/index.html"));
+        assert!(is_loopback("http://127.0.0.1:5173") && is_loopback("http://[::1]:5173"));
+        assert!(!is_loopback("http://192.168.1.2:5173"));
     }
 
     #[test]

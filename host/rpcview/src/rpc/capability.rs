@@ -99,6 +99,17 @@ impl Capability {
         &self.origins
     }
 
+    /// Reads `from` as `to` where it names origins (a dev server standing in for the app's
+    /// own origin).
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn replace_origin(&mut self, from: &str, to: &str) {
+        for origin in &mut self.origins {
+            if origin == from {
+                *origin = to.to_owned();
+            }
+        }
+    }
+
     /// Whether it applies to the window `label` at all.
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn names_window(&self, label: &str) -> bool {

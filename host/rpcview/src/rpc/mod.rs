@@ -34,7 +34,7 @@ pub use endpoint::{Endpoint, CANCEL};
 pub use error::RpcError;
 pub use handler::{BlockingHandler, Handler, State, SubscriptionHandler};
 pub use limits::Limits;
-pub use observe::CallRecord;
+pub use observe::{CallLog, CallRecord};
 pub use relay::RELAY;
 pub use router::{AllowedNames, Docs, EventInfo, Info, Kind, MethodInfo, Router, DISCOVER};
 pub use schema::{ParamShape, DEFINITIONS_PATH};

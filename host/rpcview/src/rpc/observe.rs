@@ -45,3 +45,44 @@ pub struct CallRecord {
     /// From the message's arrival at the endpoint to its outcome.
     pub duration: Duration,
 }
+
+/// Whether an app logs its calls ([`App::log_calls`](crate::App::log_calls)): one line per
+/// call, notification or subscription start, at `INFO` under the `tracing` target
+/// `rpcview::calls`, as `[window] method duration outcome`.
+///
+/// ```
+/// use rpcview::CallLog;
+/// assert_eq!(CallLog::default(), CallLog::Off);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CallLog {
+    /// No call lines (the default).
+    #[default]
+    Off,
+    /// Window, method, duration and outcome (`ok`, or `error CODE message`); never params.
+    Calls,
+    /// The same, plus the params as sent. They may hold what a user typed: only for
+    /// debugging, never by default.
+    WithParams,
+}
+
+impl CallLog {
+    /// Logs `record` as this setting says.
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn log(self, r: &CallRecord) {
+        if self == CallLog::Off {
+            return;
+        }
+        let outcome = match (&r.outcome, r.notification) {
+            (Ok(_), false) => "ok".to_string(),
+            (Ok(_), true) => "ok (notification)".to_string(),
+            (Err(e), _) => format!("error {} {}", e.code, e.message),
+        };
+        if self == CallLog::WithParams {
+            tracing::info!(target: "rpcview::calls", "[{}] {} {:.1?} {outcome} params={}", r.window, r.method, r.duration, r.params);
+        } else {
+            tracing::info!(target: "rpcview::calls", "[{}] {} {:.1?} {outcome}", r.window, r.method, r.duration);
+        }
+    }
+}
