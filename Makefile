@@ -66,6 +66,8 @@ fuzz: deps
 	RPCVIEW_FUZZ_EXECS=$${RPCVIEW_FUZZ_EXECS:-10000000} cargo test --release -p rpcview --lib fuzz::long -- --ignored --nocapture
 
 # What a call costs: rpcview against the raw tao + wry transport, side by side, in release.
-# Prints a table of medians, p99 and ratios (see BENCHMARKS.md); asserts nothing.
+# Prints a table of medians, p99 and ratios (see BENCHMARKS.md), the demo's idle memory, and
+# draws target/bench/roundtrip-by-size.png; asserts nothing.
 bench: deps
+	cargo build --release --quiet -p rpcview-notes
 	$(HEADLESS) cargo run --release --quiet -p rpcview-bench

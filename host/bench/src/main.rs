@@ -14,7 +14,9 @@
 //! ```
 
 mod core;
+mod demo;
 mod page;
+mod plot;
 mod raw;
 mod record;
 mod via_rpcview;
@@ -41,6 +43,10 @@ pub(crate) struct Plan {
     pub(crate) flood: usize,
     /// How long the page idles after the flood, in milliseconds.
     pub(crate) idle_ms: u64,
+    /// Text sizes of the by-size echo, in bytes.
+    pub(crate) echo: Vec<usize>,
+    /// Round trips timed per size up to 16 KiB (fewer above: at least 15).
+    pub(crate) echo_repeats: usize,
 }
 
 /// What one side measured.
@@ -60,6 +66,10 @@ pub(crate) struct Measured {
     pub(crate) up_ms: Vec<(usize, f64)>,
     /// Resident memory of the host process at marks: `(mark, MiB)`.
     pub(crate) rss_mib: Vec<(String, f64)>,
+    /// Round trips of an echo by text size, in microseconds: `(bytes, p50, p99)`.
+    pub(crate) echo_us: Vec<(usize, f64, f64)>,
+    /// Medians of the stages of a sequential call, in microseconds, in order.
+    pub(crate) stages_us: Vec<(String, f64)>,
 }
 
 fn main() {
@@ -74,6 +84,8 @@ fn main() {
             up: vec![64 << 10],
             flood: 2_000,
             idle_ms: 200,
+            echo: vec![64, 16 << 10],
+            echo_repeats: 5,
         }
     } else {
         Plan {
@@ -84,6 +96,8 @@ fn main() {
             up: vec![1 << 20, 10 << 20],
             flood: 100_000,
             idle_ms: 10_000,
+            echo: vec![64, 1 << 10, 16 << 10, 256 << 10, 1 << 20, 4 << 20],
+            echo_repeats: 300,
         }
     };
     if let Some(i) = args.iter().position(|a| a == "--side") {
@@ -130,7 +144,27 @@ fn main() {
         }
     };
     let core = core::measure(if smoke { 20_000 } else { 300_000 });
+    let demo = demo::measure(Duration::from_millis(plan.idle_ms));
     print_table(&raw, &ours, &core);
+    print_stages(&raw, &ours);
+    match &demo {
+        Ok(d) => println!(
+            "demo (rpcview-notes): first answered call {:.0} ms after start; idle {:.1} s later: host RSS {:.1} MiB, with its WebKit processes {:.1} MiB (PSS)",
+            d.first_call_ms,
+            plan.idle_ms as f64 / 1000.0,
+            d.host_rss_mib,
+            d.tree_pss_mib
+        ),
+        Err(e) => println!("demo (rpcview-notes): not measured: {e}"),
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    match plot::write(&raw, &ours, &dir) {
+        Ok(png) => println!("plot: {}", png.display()),
+        Err(e) => {
+            eprintln!("rpcview-bench: the plot failed: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Runs one side in a child process and reads what it measured.
@@ -163,13 +197,31 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
-/// `1 MiB`, `64 KiB`.
-fn size(bytes: usize) -> String {
+/// `1 MiB`, `64 KiB`, `64 B`.
+pub(crate) fn size(bytes: usize) -> String {
     if bytes >= 1 << 20 {
         format!("{} MiB", bytes >> 20)
-    } else {
+    } else if bytes >= 1 << 10 {
         format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
     }
+}
+
+/// Where one sequential round trip goes, stage by stage (medians; they need not add up to
+/// the median round trip exactly).
+fn print_stages(raw: &Measured, ours: &Measured) {
+    for (name, m) in [("raw wry", raw), ("rpcview", ours)] {
+        let total: f64 = m.stages_us.iter().map(|(_, us)| us).sum();
+        println!(
+            "where a sequential round trip goes, {name} (medians, sum {total:.0} µs; round trip p50 {:.0} µs):",
+            quantile(&m.round_trips_us, 0.5)
+        );
+        for (stage, us) in &m.stages_us {
+            println!("  {stage:<34} {us:>8.1} µs  {:>5.1}%", us / total * 100.0);
+        }
+    }
+    println!();
 }
 
 fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
@@ -234,14 +286,43 @@ fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
             .map(|(_, v)| *v)
             .unwrap_or(f64::NAN)
     };
+    for ((bytes, r50, r99), (_, o50, o99)) in raw.echo_us.iter().zip(ours.echo_us.iter()) {
+        row(
+            &format!("echo round trip {}, p50", size(*bytes)),
+            *r50,
+            *o50,
+            "µs (lower is better)",
+        );
+        row(
+            &format!("echo round trip {}, p99", size(*bytes)),
+            *r99,
+            *o99,
+            "µs",
+        );
+    }
     for (mark, what) in [
         ("sequential", "RSS after start-up"),
-        ("memory", "RSS after the transfers"),
         ("flooded", "RSS after the flood of calls"),
-        ("done", "RSS after idling"),
+        ("idled", "RSS after the flood and idling"),
+        ("done", "RSS after the large transfers"),
     ] {
         row(what, rss(raw, mark), rss(ours, mark), "MiB (host process)");
     }
+    let mark = |m: &Measured, name: &str| {
+        m.rss_mib
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or(f64::NAN)
+    };
+    let (start, idled) = (mark(ours, "sequential"), mark(ours, "idled"));
+    println!(
+        "| {:<34} | {:>12} | {:>12.1} | {:>6.2} | rpcview's host RSS after the flood and idling ÷ at start-up (target ≤ 1.10)",
+        "memory comes back",
+        "",
+        idled,
+        idled / start
+    );
     row(
         "core: per small call (serde floor)",
         core.serde_floor_us,

@@ -3,9 +3,10 @@
 
 use crate::Plan;
 
-/// The workloads, as a script: `call(v)` resolves with the echo of `v`, `down(n)` with `n`
-/// bytes from the host, `up(text)` sends `text` up; `mark(name)` tells the host a workload
-/// starts (`sequential`, `windowed`, `burst`, `sizes`) or all are `done`.
+/// The workloads, as a script: `call(v)` resolves with the echo of `v`, `echo(n, v)` too
+/// (`v.text` has `n` characters), `down(n)` with `n` bytes from the host, `up(text)` sends
+/// `text` up; `mark(name)` tells the host a workload starts (`sequential`, `windowed`,
+/// `burst`, `memory`, `flooded`, `idled`, `by_size`, `sizes`) or all are `done`.
 fn workloads(plan: &Plan) -> String {
     let mib = |v: &[usize]| {
         v.iter()
@@ -15,7 +16,7 @@ fn workloads(plan: &Plan) -> String {
     };
     format!(
         r#"
-const plan = {{ sequential: {}, pipelined: {}, window: {}, down: [{}], up: [{}], repeats: 3, flood: {}, idleMs: {} }};
+const plan = {{ sequential: {}, pipelined: {}, window: {}, down: [{}], up: [{}], repeats: 3, flood: {}, idleMs: {}, echo: [{}], echoRepeats: {} }};
 async function run() {{
   const small = (i) => ({{ i, text: 'a small call of about seventy bytes', ok: true }});
   for (let i = 0; i < 100; i++) await call(small(i));
@@ -27,6 +28,29 @@ async function run() {{
   await Promise.all(Array.from({{ length: plan.window }}, worker));
   mark('burst');
   await Promise.all(Array.from({{ length: plan.pipelined }}, (_, i) => call(small(i))));
+  // Memory: a flood of calls, every other one refused (bad params), then idle; compared
+  // with the start (the 'sequential' mark) before the large transfers grow the heap.
+  mark('memory');
+  for (let c = 0; c < plan.flood / 1000; c++) {{
+    await Promise.all(Array.from({{ length: 1000 }}, (_, i) => (i % 2 ? bad(i) : call(small(i))).catch(() => 0)));
+  }}
+  mark('flooded');
+  await new Promise((resolve) => setTimeout(resolve, plan.idleMs));
+  await call(small(3));
+  mark('idled');
+  for (let i = 0; i < 200; i++) await call(small(i)); // warm again after the idle time
+  // Round trips by size: the same echo with a text of n characters, sequentially; the gap
+  // between two arrivals of the same size is one round trip.
+  mark('by_size');
+  for (const n of plan.echo) {{
+    const text = 'x'.repeat(n);
+    // Small sizes are noisy: more samples; large ones are slow: fewer.
+    const repeats = n <= 16384 ? plan.echoRepeats : Math.max(15, Math.round((plan.echoRepeats * 16384) / n));
+    for (let r = 0; r <= repeats; r++) {{
+      const back = await echo(n, {{ i: r, text, ok: true }});
+      if (back.text.length !== n) throw new Error('short echo');
+    }}
+  }}
   mark('sizes');
   // Large payloads, each between two small calls: the host times the arrival gaps.
   for (const n of plan.down) for (let r = 0; r < plan.repeats; r++) {{
@@ -43,14 +67,6 @@ async function run() {{
     }}
   }}
   await call(small(2));
-  // Memory: a flood of calls, every other one refused (bad params), then idle.
-  mark('memory');
-  for (let c = 0; c < plan.flood / 1000; c++) {{
-    await Promise.all(Array.from({{ length: 1000 }}, (_, i) => (i % 2 ? bad(i) : call(small(i))).catch(() => 0)));
-  }}
-  mark('flooded');
-  await new Promise((resolve) => setTimeout(resolve, plan.idleMs));
-  await call(small(3));
   mark('done');
 }}
 run();
@@ -61,7 +77,9 @@ run();
         mib(&plan.down),
         mib(&plan.up),
         plan.flood,
-        plan.idle_ms
+        plan.idle_ms,
+        mib(&plan.echo),
+        plan.echo_repeats
     )
 }
 
@@ -80,6 +98,8 @@ const send = (kind, payload) => new Promise((resolve) => {{
   window.ipc.postMessage(kind + '|' + id + '|' + payload);
 }});
 const call = (p) => send('c', JSON.stringify(p));
+const echo = (n, p) => send('e' + n, JSON.stringify(p)); // the size in the kind: no parse
+
 const down = (n) => send('d', String(n));
 const up = (text) => send('u', JSON.stringify(text));
 const mark = (name) => window.ipc.postMessage('m|0|' + name);
@@ -95,6 +115,7 @@ pub(crate) fn rpcview_js(plan: &Plan) -> String {
     format!(
         r#"
 const call = (p) => window.api.invoke('bench.echo', p);
+const echo = (n, p) => window.api.invoke('bench.echo', p);
 const down = (n) => window.api.invoke('bench.down', [n]);
 const up = (text) => window.api.invoke('bench.up', [text]);
 const bad = (i) => window.api.invoke('bench.echo', {{ i: 'not a number' }}); // refused: -32602

@@ -31,6 +31,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
         .with_html(page::raw_html(plan))
         .with_ipc_handler(move |req| {
             // `kind|id|payload`, as the raw page sends it.
+            rec.borrow_mut().stage("arrived");
             let mut parts = req.body().splitn(3, '|');
             let (kind, id, payload) = (
                 parts.next().unwrap_or_default(),
@@ -54,6 +55,10 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
                     rec.borrow_mut().call('u', payload.len().saturating_sub(2));
                     format!("__reply({id},{})", payload.len())
                 }
+                e if e.starts_with('e') => {
+                    rec.borrow_mut().call('e', e[1..].parse().unwrap_or(0));
+                    format!("__reply({id},{payload})")
+                }
                 _ => {
                     rec.borrow_mut().call('c', 0);
                     format!("__reply({id},{payload})")
@@ -61,6 +66,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
             };
             if let Some(w) = wv.borrow().as_ref() {
                 let _ = w.evaluate_script(&reply);
+                rec.borrow_mut().stage("delivered");
             }
         })
         .build_gtk(window.default_vbox().ok_or("no GTK container")?)

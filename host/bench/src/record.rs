@@ -14,8 +14,12 @@ pub(crate) struct Recorder {
     marks: Vec<(String, Instant)>,
     /// In the `sizes` phase, every arrival: `(kind, bytes, when)`; kind `c`, `d` or `u`.
     sized: Vec<(char, usize, Instant)>,
+    /// In the `by_size` phase, every echo's arrival: `(text bytes, when)`.
+    echoes: Vec<(usize, Instant)>,
     /// Resident memory at each mark, in MiB.
     rss: Vec<(String, f64)>,
+    /// In the `sequential` phase, the stages of each call as they happened.
+    stages: Vec<(String, Instant)>,
 }
 
 impl Recorder {
@@ -27,17 +31,21 @@ impl Recorder {
             arrivals: Vec::new(),
             marks: Vec::new(),
             sized: Vec::new(),
+            echoes: Vec::new(),
+            stages: Vec::new(),
             rss: Vec::new(),
         }
     }
 
-    /// A call arrived: a small one (`c`), a download of `bytes` (`d`) or an upload (`u`).
+    /// A call arrived: an echo of a text of `bytes` (`c`, or `e` from the raw page's
+    /// by-size workload), a download of `bytes` (`d`) or an upload (`u`).
     pub(crate) fn call(&mut self, kind: char, bytes: usize) {
         let now = Instant::now();
         self.first_call.get_or_insert(now);
         match self.phase.as_str() {
             "sequential" => self.arrivals.push(now),
             "sizes" => self.sized.push((kind, bytes, now)),
+            "by_size" => self.echoes.push((bytes, now)),
             _ => {}
         }
     }
@@ -71,6 +79,80 @@ impl Recorder {
             .collect()
     }
 
+    /// A call reached `stage` (`arrived` when the host got it, `delivered` when its reply
+    /// left, and rpcview's stages between); kept in the `sequential` phase only.
+    pub(crate) fn stage(&mut self, stage: &str) {
+        if self.phase == "sequential" {
+            self.stages.push((stage.to_owned(), Instant::now()));
+        }
+    }
+
+    /// The median time between consecutive stages of a sequential call, in microseconds,
+    /// in the order they happen: `("arrived → read", µs)`, ..., and `("delivered → next
+    /// arrived", µs)`, the page's side of the round trip. Only complete cycles count.
+    fn stage_medians(&self) -> Vec<(String, f64)> {
+        let starts: Vec<usize> = (0..self.stages.len())
+            .filter(|i| self.stages[*i].0 == "arrived")
+            .collect();
+        let mut order: Vec<String> = Vec::new();
+        let mut spans: std::collections::HashMap<String, Vec<f64>> = Default::default();
+        let mut cycles: Vec<Vec<(String, f64)>> = Vec::new();
+        for w in starts.windows(2) {
+            let cycle = &self.stages[w[0]..=w[1]];
+            let steps: Vec<(String, f64)> = cycle
+                .windows(2)
+                .map(|p| {
+                    let name = if p[1].0 == "arrived" {
+                        format!("{} → next arrived", p[0].0)
+                    } else {
+                        format!("{} → {}", p[0].0, p[1].0)
+                    };
+                    (name, (p[1].1 - p[0].1).as_secs_f64() * 1e6)
+                })
+                .collect();
+            cycles.push(steps);
+        }
+        // The full cycle is the most common shape (marks and refusals have fewer stages).
+        let longest = cycles.iter().map(Vec::len).max().unwrap_or(0);
+        for steps in cycles.iter().filter(|c| c.len() == longest) {
+            for (name, us) in steps {
+                if !order.contains(name) {
+                    order.push(name.clone());
+                }
+                spans.entry(name.clone()).or_default().push(*us);
+            }
+        }
+        order
+            .into_iter()
+            .map(|name| {
+                let mut v = spans.remove(&name).unwrap_or_default();
+                v.sort_by(|a, b| a.total_cmp(b));
+                (name, crate::quantile(&v, 0.5))
+            })
+            .collect()
+    }
+
+    /// Round trips by text size, in microseconds: `(bytes, p50, p99)`, from the gaps between
+    /// consecutive echoes of the same size.
+    fn echo_round_trips(&self) -> Vec<(usize, f64, f64)> {
+        let mut by_size: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
+        for w in self.echoes.windows(2) {
+            if w[0].0 == w[1].0 {
+                by_size
+                    .entry(w[1].0)
+                    .or_default()
+                    .push((w[1].1 - w[0].1).as_secs_f64() * 1e6);
+            }
+        }
+        by_size
+            .into_iter()
+            .map(|(bytes, mut v)| {
+                v.sort_by(|a, b| a.total_cmp(b));
+                (bytes, crate::quantile(&v, 0.5), crate::quantile(&v, 0.99))
+            })
+            .collect()
+    }
+
     /// A mark arrived; returns whether the page is done.
     pub(crate) fn mark(&mut self, name: &str) -> bool {
         self.phase = name.to_owned();
@@ -95,13 +177,15 @@ impl Recorder {
         Measured {
             round_trips_us,
             windowed_per_s: per_s("windowed", "burst"),
-            burst_per_s: per_s("burst", "sizes"),
+            burst_per_s: per_s("burst", "memory"),
             first_call_ms: self
                 .first_call
                 .map(|t| (t - self.started).as_secs_f64() * 1e3)
                 .unwrap_or(f64::NAN),
             down_ms: self.transfers('d'),
             up_ms: self.transfers('u'),
+            echo_us: self.echo_round_trips(),
+            stages_us: self.stage_medians(),
             rss_mib: self.rss.clone(),
         }
     }

@@ -21,16 +21,47 @@ struct Small {
     ok: bool,
 }
 
+/// Hands rpcview's per-stage trace events (target [`rpcview::PROFILE_TARGET`]) to the
+/// recorder, which keeps those of the sequential calls.
+struct Stages(Arc<Mutex<Recorder>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Stages {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Stage(Option<String>);
+        impl tracing::field::Visit for Stage {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "stage" {
+                    self.0 = Some(value.to_owned());
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut stage = Stage(None);
+        event.record(&mut stage);
+        if let Some(stage) = stage.0 {
+            self.0.lock().expect("recorder").stage(&stage);
+        }
+    }
+}
+
 pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
     let started = Instant::now();
     let recorder = Arc::new(Mutex::new(Recorder::new(started)));
+    let profile = Stages(recorder.clone()).with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(rpcview::PROFILE_TARGET, tracing::Level::TRACE),
+    );
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(profile))
+        .map_err(|e| e.to_string())?;
     let (on_call, on_mark) = (recorder.clone(), recorder.clone());
     let (on_down, on_up) = (recorder.clone(), recorder.clone());
     let exit: Arc<Mutex<Option<rpcview::AppHandle>>> = Arc::default();
     let exit_on_done = exit.clone();
     let api = Api::new()
         .method("bench.echo", move |_: Ctx, p: Small| {
-            on_call.lock().expect("recorder").call('c', 0);
+            on_call.lock().expect("recorder").call('c', p.text.len());
             async move { Ok::<_, RpcError>(p) }
         })
         .method("bench.down", move |_: Ctx, (n,): (usize,)| {

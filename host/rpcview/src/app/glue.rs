@@ -106,6 +106,7 @@ impl Glue {
                 messages,
             }) => {
                 if let Some(endpoint) = self.endpoints.get(&origin) {
+                    tracing::trace!(target: crate::PROFILE_TARGET, stage = "checked");
                     self.dispatch(endpoint, nonce, href, messages);
                 }
             }
@@ -120,7 +121,9 @@ impl Glue {
             let (endpoint, proxy) = (endpoint.clone(), self.proxy.clone());
             let (window, nonce, href) = (self.label.clone(), nonce.clone(), href.clone());
             self.runtime.spawn(async move {
+                tracing::trace!(target: crate::PROFILE_TARGET, stage = "task");
                 if let Some(text) = endpoint.handle_page(&nonce, &href, &message).await {
+                    tracing::trace!(target: crate::PROFILE_TARGET, stage = "answered");
                     let _ = proxy.send_event(UserEvent::Deliver {
                         window,
                         generation: Some(generation),

@@ -189,6 +189,7 @@ impl Live {
         let wv = self.webview.webview();
         for (nonce, texts) in by_nonce {
             bridge::webkitgtk::deliver(&wv, &bridge::delivery(&nonce, &texts));
+            tracing::trace!(target: crate::PROFILE_TARGET, stage = "delivered");
         }
     }
 }

@@ -617,6 +617,7 @@ fn on_user_event(
             text,
         } => match live.get_mut(&window) {
             Some(w) if generation.is_none_or(|g| g == w.generation.get()) => {
+                tracing::trace!(target: crate::PROFILE_TARGET, stage = "queued");
                 w.outbox.push((nonce, text))
             }
             _ => {

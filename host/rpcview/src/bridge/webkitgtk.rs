@@ -55,8 +55,11 @@ pub(crate) fn attach(
         &[],
     ));
     manager.connect_script_message_received(Some(HANDLER), move |_, result| {
+        tracing::trace!(target: crate::PROFILE_TARGET, stage = "arrived");
         if let Some(value) = result.js_value() {
-            on_message(value.to_string());
+            let text = value.to_string();
+            tracing::trace!(target: crate::PROFILE_TARGET, stage = "read");
+            on_message(text);
         }
     });
     assert!(
