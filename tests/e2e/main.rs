@@ -66,7 +66,7 @@ fn main() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the scenario process starts");
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(180);
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait on the scenario") {
                 break Some(status);

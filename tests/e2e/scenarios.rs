@@ -228,7 +228,7 @@ fn windows() -> Result<(), String> {
     run(
         vec![window("main", "windows.html?role=main")],
         move |h, probe, rx| {
-            await_phase(probe, rx, "ready", 30)?;
+            await_phase(probe, rx, "ready", 90)?;
             let labels = |h: &rpcview::AppHandle| {
                 h.windows().into_iter().map(|w| w.label).collect::<Vec<_>>()
             };
@@ -260,7 +260,8 @@ fn windows() -> Result<(), String> {
                 .find(|w| w.label == "second")
                 .unwrap();
             ensure(second.origin == "app://localhost", || second.origin.clone())?;
-            await_phase(probe, rx, "mute-ready", 30)?;
+            // Both new pages listen before anything is relayed or pushed to them.
+            await_phases(probe, rx, &["mute-ready", "second-ready"], 90)?;
             let ghost = h
                 .emitter()
                 .emit(Target::Window("ghost".into()), "test.ping", &1);
@@ -271,7 +272,7 @@ fn windows() -> Result<(), String> {
             await_phases(probe, rx, &["relayed", "received"], 60)?;
             h.close("second");
             h.close("mute");
-            ensure(wait_until(|| labels(h) == ["main"], 10), || {
+            ensure(wait_until(|| labels(h) == ["main"], 30), || {
                 format!("after closing: {:?}", labels(h))
             })?;
             all_quiet(h)
@@ -282,7 +283,7 @@ fn windows() -> Result<(), String> {
 fn invoke() -> Result<(), String> {
     run(vec![window("main", "invoke.html")], |h, probe, rx| {
         await_phase(probe, rx, "done", 60)?;
-        ensure(wait_until(|| h.stats().in_flight() == 0, 5), || {
+        ensure(wait_until(|| h.stats().in_flight() == 0, 30), || {
             format!("{} calls still in flight", h.stats().in_flight())
         })
     })

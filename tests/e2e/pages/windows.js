@@ -35,6 +35,8 @@ if (role === 'main') {
     done('relayed');
   };
 } else if (role === 'second') {
+  // Listening now: the driver relays only after this (a push before it would be missed).
+  done('second-ready');
   await until(() => notes.length > 0 && pings.length > 0, 30000);
   check('second: the relayed event arrives with its payload', notes.length === 1 && notes[0].payload.text === 'hello from main', JSON.stringify(notes));
   check('second: ... and names its sender', notes[0] && notes[0].from === 'main', notes[0] && notes[0].from);
