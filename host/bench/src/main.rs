@@ -11,6 +11,7 @@
 //! ```text
 //! xvfb-run -a cargo run --release -p rpcview-bench            # the full run
 //! xvfb-run -a cargo run -p rpcview-bench -- --smoke           # a quick check that it runs
+//! cargo run --release -p rpcview-bench -- --core 300000      # the JSON-RPC core alone
 //! ```
 
 mod core;
@@ -114,6 +115,19 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--core") {
+        // The JSON-RPC core alone (no webview, no display): `--core [CALLS]`, for profilers.
+        let calls = args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300_000);
+        let core = core::measure(calls);
+        println!(
+            "core: {:.2} µs per small call through Endpoint::handle; serde floor {:.2} µs ({calls} calls)",
+            core.endpoint_us, core.serde_floor_us
+        );
         return;
     }
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {

@@ -17,8 +17,15 @@ use super::subscribe::{LiveSub, Sink};
 use super::validate::{join, Validator, Violation};
 
 /// A typed handler behind JSON in, JSON out.
+/// The result comes back as JSON text: serialized once, straight from the handler's type.
 pub(crate) type Erased =
-    Arc<dyn Fn(Ctx, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync>;
+    Arc<dyn Fn(Ctx, Value) -> BoxFuture<Result<Box<RawValue>, RpcError>> + Send + Sync>;
+
+/// `result` as JSON text, in one pass (no `Value` in between).
+fn encode<R: Serialize + ?Sized>(name: &str, result: &R) -> Result<Box<RawValue>, RpcError> {
+    serde_json::value::to_raw_value(result)
+        .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
+}
 
 /// Wraps a method's handler: params decoded, result encoded.
 pub(crate) fn method<M, H, R>(name: &str, handler: H) -> Erased
@@ -32,9 +39,7 @@ where
         Box::pin(async move {
             let params = decode::<H::Params>(&name, params)?;
             let result = spawn(&name, ctx.clone(), handler.call(ctx, params)).await??;
-            serde_json::to_value(result).map_err(|e| {
-                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
-            })
+            encode(&name, &result)
         })
     })
 }
@@ -60,9 +65,7 @@ where
             let outcome = task.await;
             tasks.remove(id);
             let result = outcome.map_err(|e| panicked(&name, e))??;
-            serde_json::to_value(result).map_err(|e| {
-                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
-            })
+            encode(&name, &result)
         })
     })
 }
@@ -78,7 +81,7 @@ where
         Box::pin(async move {
             let params = decode::<H::Params>(&name, params)?;
             spawn(&name, ctx.clone(), handler.call(ctx, params)).await?;
-            Ok(Value::Null)
+            encode(&name, &())
         })
     })
 }
@@ -92,7 +95,10 @@ where
     let (name, f): (Arc<str>, Arc<F>) = (name.into(), Arc::new(f));
     Arc::new(move |ctx: Ctx, params: Value| {
         let (f, name) = (f.clone(), name.clone());
-        Box::pin(async move { spawn(&name, ctx.clone(), Box::pin(f(ctx, params))).await? })
+        Box::pin(async move {
+            let result = spawn(&name, ctx.clone(), Box::pin(f(ctx, params))).await??;
+            encode(&name, &result)
+        })
     })
 }
 
@@ -178,14 +184,20 @@ pub(crate) struct Compiled {
 impl Compiled {
     /// Reads `raw` params (the one parse they get), shapes and validates them, runs the
     /// handler, and checks its result (debug builds).
-    pub(crate) async fn run(&self, ctx: Ctx, raw: Option<&RawValue>) -> Result<Value, RpcError> {
+    pub(crate) async fn run(
+        &self,
+        ctx: Ctx,
+        raw: Option<&RawValue>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let Run::Call(call) = &self.run else {
             unreachable!("the endpoint starts subscriptions itself")
         };
         let params = self.params(raw)?;
         let result = call(ctx, params).await?;
         if let Some(check) = &self.result {
-            let violations = check.violations(&result);
+            let value: Value = serde_json::from_str(result.get())
+                .map_err(|e| RpcError::internal(format!("the result of '{}': {e}", self.name)))?;
+            let violations = check.violations(&value);
             if !violations.is_empty() {
                 let list = join(&violations);
                 tracing::error!(method = %self.name, "result does not match its schema: {list}");

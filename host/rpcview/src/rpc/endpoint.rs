@@ -245,8 +245,7 @@ impl Endpoint {
             );
             return refuse_unparsed(text, &e);
         }
-        let deepest = super::limits::depth(text, limits.max_depth);
-        if deepest > limits.max_depth {
+        if let Some(deepest) = super::limits::too_deep(text, limits.max_depth) {
             let e = RpcError::new(error::TOO_LARGE, error::TOO_LARGE_MSG).with_data(
                 serde_json::json!({ "limit": limits.max_depth, "size": deepest, "unit": "levels of nesting" }),
             );
@@ -430,10 +429,7 @@ impl Endpoint {
             )));
         }
         let ctx = self.ctx(page, call).detached(compiled.detached);
-        let result = compiled.run(ctx, params).await?;
-        serde_json::value::to_raw_value(&result).map_err(|e| {
-            RpcError::internal(format!("the result of '{method}' did not encode: {e}"))
-        })
+        compiled.run(ctx, params).await
     }
 }
 

@@ -95,6 +95,19 @@ pub(crate) fn depth(text: &str, stop: usize) -> usize {
     deepest
 }
 
+/// `Some(depth)` when arrays and objects in `text` nest deeper than `max` (counted up to
+/// `max + 1`), else `None`. Most messages are small and shallow: when the whole text (strings
+/// included) has no more than `max` openers, it cannot nest deeper, and that count is a
+/// loop the compiler vectorizes, where the exact scan branches on every byte.
+pub(crate) fn too_deep(text: &str, max: usize) -> Option<usize> {
+    let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if openers <= max {
+        return None;
+    }
+    let deepest = depth(text, max);
+    (deepest > max).then_some(deepest)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -102,5 +115,23 @@ mod tests {
         assert_eq!(super::depth(r#"{"a":[1,{"b":"[[[{"}]}"#, 100), 3);
         assert_eq!(super::depth(r#""\"[""#, 100), 0);
         assert_eq!(super::depth(&"[".repeat(10_000), 64), 65);
+    }
+
+    #[test]
+    fn too_deep_agrees_with_the_exact_count() {
+        use super::too_deep;
+        assert_eq!(too_deep(&"[".repeat(10_000), 64), Some(65));
+        assert_eq!(
+            too_deep(&format!("{}{}", "[".repeat(64), "]".repeat(64)), 64),
+            None
+        );
+        assert_eq!(
+            too_deep(&format!("{}{}", "[".repeat(65), "]".repeat(65)), 64),
+            Some(65)
+        );
+        // Many openers inside strings, or side by side, are not depth.
+        assert_eq!(too_deep(&format!("[\"{}\"]", "[".repeat(500)), 64), None);
+        assert_eq!(too_deep(&"[],".repeat(500), 64), None);
+        assert_eq!(too_deep(r#"{"a":[1,{"b":2}]}"#, 2), Some(3));
     }
 }
