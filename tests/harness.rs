@@ -175,6 +175,24 @@ fn a_stub_replaces_a_handler_and_keeps_its_schema() -> Result<(), TestError> {
 }
 
 #[test]
+fn a_second_app_in_the_same_test_is_an_error_not_a_deadlock() -> Result<(), TestError> {
+    let first = TestApp::launch(api(), Page::html(FORM))?;
+    let second = TestApp::launch(api(), Page::html(FORM));
+    match second {
+        Err(TestError::Launch(why)) => assert!(why.contains("drop it"), "{why}"),
+        other => panic!(
+            "a second app launched beside the first: {:?}",
+            other.is_ok()
+        ),
+    }
+    drop(first);
+    // Once the first is gone, the thread may launch again.
+    let again = TestApp::launch(api(), Page::html(FORM))?;
+    assert_eq!(again.eval::<i32>("1 + 1")?, 2);
+    Ok(())
+}
+
+#[test]
 fn waits_time_out_with_a_clear_error() -> Result<(), TestError> {
     let app = TestApp::builder(api(), Page::html(FORM))
         .timeout(std::time::Duration::from_millis(300))

@@ -71,6 +71,10 @@ pub(crate) struct Measured {
     pub(crate) echo_us: Vec<(usize, f64, f64)>,
     /// Medians of the stages of a sequential call, in microseconds, in order.
     pub(crate) stages_us: Vec<(String, f64)>,
+    /// The largest download's size and the medians of its stages, in milliseconds.
+    pub(crate) down_stages_ms: (usize, Vec<(String, f64)>),
+    /// The same for the largest upload.
+    pub(crate) up_stages_ms: (usize, Vec<(String, f64)>),
 }
 
 fn main() {
@@ -233,6 +237,23 @@ fn print_stages(raw: &Measured, ours: &Measured) {
         );
         for (stage, us) in &m.stages_us {
             println!("  {stage:<34} {us:>8.1} µs  {:>5.1}%", us / total * 100.0);
+        }
+    }
+    for (name, m) in [("raw wry", raw), ("rpcview", ours)] {
+        for (what, (bytes, stages)) in [
+            ("host → page", &m.down_stages_ms),
+            ("page → host", &m.up_stages_ms),
+        ] {
+            if stages.is_empty() {
+                continue;
+            }
+            println!(
+                "where a {what} transfer of {} goes, {name} (medians of its repeats):",
+                size(*bytes)
+            );
+            for (stage, ms) in stages {
+                println!("  {stage:<42} {ms:>9.2} ms");
+            }
         }
     }
     println!();

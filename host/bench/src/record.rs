@@ -20,6 +20,9 @@ pub(crate) struct Recorder {
     rss: Vec<(String, f64)>,
     /// In the `sequential` phase, the stages of each call as they happened.
     stages: Vec<(String, Instant)>,
+    /// In the `sizes` phase, the same, with a `#d:BYTES` or `#u:BYTES` mark where a download
+    /// or an upload reached its handler.
+    sized_stages: Vec<(String, Instant)>,
 }
 
 impl Recorder {
@@ -33,6 +36,7 @@ impl Recorder {
             sized: Vec::new(),
             echoes: Vec::new(),
             stages: Vec::new(),
+            sized_stages: Vec::new(),
             rss: Vec::new(),
         }
     }
@@ -44,7 +48,12 @@ impl Recorder {
         self.first_call.get_or_insert(now);
         match self.phase.as_str() {
             "sequential" => self.arrivals.push(now),
-            "sizes" => self.sized.push((kind, bytes, now)),
+            "sizes" => {
+                self.sized.push((kind, bytes, now));
+                if matches!(kind, 'd' | 'u') {
+                    self.sized_stages.push((format!("#{kind}:{bytes}"), now));
+                }
+            }
             "by_size" => self.echoes.push((bytes, now)),
             _ => {}
         }
@@ -82,8 +91,10 @@ impl Recorder {
     /// A call reached `stage` (`arrived` when the host got it, `delivered` when its reply
     /// left, and rpcview's stages between); kept in the `sequential` phase only.
     pub(crate) fn stage(&mut self, stage: &str) {
-        if self.phase == "sequential" {
-            self.stages.push((stage.to_owned(), Instant::now()));
+        match self.phase.as_str() {
+            "sequential" => self.stages.push((stage.to_owned(), Instant::now())),
+            "sizes" => self.sized_stages.push((stage.to_owned(), Instant::now())),
+            _ => {}
         }
     }
 
@@ -130,6 +141,68 @@ impl Recorder {
                 (name, crate::quantile(&v, 0.5))
             })
             .collect()
+    }
+
+    /// Where the largest transfer of `kind` (`d` or `u`) went: the median over its repeats of
+    /// each step, in milliseconds, starting with the page's side that sent it (from the
+    /// previous reply's `delivered` to its `arrived`) and ending with the next call's
+    /// arrival. Empty when nothing was recorded.
+    fn transfer_stages(&self, kind: char) -> (usize, Vec<(String, f64)>) {
+        let prefix = format!("#{kind}:");
+        let Some(bytes) = self
+            .sized_stages
+            .iter()
+            .filter_map(|(s, _)| s.strip_prefix(&prefix)?.parse::<usize>().ok())
+            .max()
+        else {
+            return (0, Vec::new());
+        };
+        let mark = format!("{prefix}{bytes}");
+        let stages = &self.sized_stages;
+        let mut order: Vec<String> = Vec::new();
+        let mut spans: std::collections::HashMap<String, Vec<f64>> = Default::default();
+        for m in (0..stages.len()).filter(|i| stages[*i].0 == mark) {
+            let Some(a) = (0..m).rev().find(|i| stages[*i].0 == "arrived") else {
+                continue;
+            };
+            let Some(b) = (m + 1..stages.len()).find(|i| stages[*i].0 == "arrived") else {
+                continue;
+            };
+            let mut steps: Vec<(String, f64)> = Vec::new();
+            if let Some(d) = (0..a).rev().find(|i| stages[*i].0 == "delivered") {
+                let ms = (stages[a].1 - stages[d].1).as_secs_f64() * 1e3;
+                steps.push(("page: previous reply delivered → arrived".into(), ms));
+            }
+            let cycle: Vec<&(String, Instant)> = stages[a..=b]
+                .iter()
+                .filter(|(s, _)| !s.starts_with('#'))
+                .collect();
+            for p in cycle.windows(2) {
+                let name = if p[1].0 == "arrived" {
+                    format!("{} → next arrived", p[0].0)
+                } else {
+                    format!("{} → {}", p[0].0, p[1].0)
+                };
+                steps.push((name, (p[1].1 - p[0].1).as_secs_f64() * 1e3));
+            }
+            for (name, ms) in steps {
+                if !order.contains(&name) {
+                    order.push(name.clone());
+                }
+                spans.entry(name).or_default().push(ms);
+            }
+        }
+        // The page's side that sent it comes first, whichever repeat saw it first.
+        order.sort_by_key(|name| !name.starts_with("page:"));
+        let medians = order
+            .into_iter()
+            .map(|name| {
+                let mut v = spans.remove(&name).unwrap_or_default();
+                v.sort_by(|a, b| a.total_cmp(b));
+                (name, crate::quantile(&v, 0.5))
+            })
+            .collect();
+        (bytes, medians)
     }
 
     /// Round trips by text size, in microseconds: `(bytes, p50, p99)`, from the gaps between
@@ -186,6 +259,8 @@ impl Recorder {
             up_ms: self.transfers('u'),
             echo_us: self.echo_round_trips(),
             stages_us: self.stage_medians(),
+            down_stages_ms: self.transfer_stages('d'),
+            up_stages_ms: self.transfer_stages('u'),
             rss_mib: self.rss.clone(),
         }
     }

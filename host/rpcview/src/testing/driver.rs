@@ -198,6 +198,37 @@ fn gtk_thread() -> mpsc::Sender<Job> {
 /// Held by the test whose app runs: apps take turns on the GTK thread.
 static TURN: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    /// Whether this thread's test holds the turn (a second launch would wait for itself).
+    static HOLDS_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A test's turn on the GTK thread, released when dropped (on the thread that took it: a
+/// `MutexGuard` does not move between threads, nor does a [`TestApp`] holding one).
+struct Turn(#[allow(dead_code)] MutexGuard<'static, ()>);
+
+impl Turn {
+    /// Waits for the turn; an error, not a deadlock, if this thread already has it.
+    fn take() -> Result<Self, TestError> {
+        if HOLDS_TURN.get() {
+            return Err(TestError::Launch(
+                "this thread's TestApp is still open: drop it before launching another \
+                 (apps take turns on the one GTK thread)"
+                    .into(),
+            ));
+        }
+        let guard = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_TURN.set(true);
+        Ok(Turn(guard))
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        HOLDS_TURN.set(false);
+    }
+}
+
 /// How a [`TestApp`] is launched: the API, the page, the window, and anything else the
 /// [`App`] should have.
 ///
@@ -257,7 +288,7 @@ impl TestAppBuilder {
     /// [`TestError::Launch`] when the app did not start (no display: run under
     /// `xvfb-run -a`), [`TestError::Timeout`] when the page did not load in time.
     pub fn launch(self) -> Result<TestApp, TestError> {
-        let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = Turn::take()?;
         let record = Arc::new(Record::default());
         let label = self.window.label.clone();
         let inline_page = matches!(self.page, Page::Html(_));
@@ -357,7 +388,7 @@ pub struct TestApp {
     record: Arc<Record>,
     ended: Option<mpsc::Receiver<Result<i32, String>>>,
     timeout: Duration,
-    _turn: MutexGuard<'static, ()>,
+    _turn: Turn,
 }
 
 impl std::fmt::Debug for TestApp {
