@@ -465,8 +465,13 @@ fn close() -> Result<(), String> {
                 "a cancelled call ran to its end".into()
             })?;
             all_quiet(h)?;
-            h.eval("main", "window.afterClose()");
-            await_phase(probe, rx, "after", 30)?;
+            // The main page may still be loading its module on a busy machine: call
+            // afterClose once it exists.
+            h.eval(
+                "main",
+                "(function go() { if (window.afterClose) window.afterClose(); else setTimeout(go, 20); })()",
+            );
+            await_phase(probe, rx, "after", 60)?;
             Ok(())
         },
     )

@@ -188,7 +188,7 @@ impl Live {
         }
         let wv = self.webview.webview();
         for (nonce, texts) in by_nonce {
-            bridge::webkitgtk::deliver(&wv, &bridge::delivery(&nonce, &texts));
+            bridge::webkitgtk::deliver(&wv, &bridge::delivery_script(&nonce, &texts));
             tracing::trace!(target: crate::PROFILE_TARGET, stage = "delivered");
         }
     }

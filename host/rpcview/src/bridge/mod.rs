@@ -236,8 +236,51 @@ fn truncate(text: &mut String, max: usize) {
     }
 }
 
+/// The script that hands `replies` (JSON-RPC message texts) to the page whose nonce is
+/// `nonce` (or `*`: whatever page is current, for pushes), through the isolated world:
+/// `window.__rpcview_deliver("…")`, the string being [`delivery`]'s text as a JavaScript
+/// string literal. Written in one pass, escaping each piece straight into the script: a
+/// large reply is copied once here, where joining, framing, escaping and formatting in turn
+/// copied it four times (measured: a 50 MiB result spent 306 ms between the UI thread
+/// getting it and `evaluate_javascript`).
+pub(crate) fn delivery_script(nonce: &str, replies: &[String]) -> String {
+    /// serde_json's string escaping, without the quotes around it.
+    struct Contents;
+    impl serde_json::ser::Formatter for Contents {
+        fn begin_string<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn end_string<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let escape = |out: &mut Vec<u8>, text: &str| {
+        let mut writer = serde_json::Serializer::with_formatter(out, Contents);
+        serde::Serializer::serialize_str(&mut writer, text).expect("writing to a Vec cannot fail")
+    };
+    let size = replies.iter().map(|r| r.len() + 1).sum::<usize>() + nonce.len() + 64;
+    let mut out = Vec::with_capacity(size + size / 16);
+    out.extend_from_slice(b"window.__rpcview_deliver(\"");
+    escape(&mut out, "{\"n\":");
+    escape(
+        &mut out,
+        &serde_json::to_string(nonce).expect("a string serializes"),
+    );
+    escape(&mut out, ",\"m\":[");
+    for (i, reply) in replies.iter().enumerate() {
+        if i > 0 {
+            escape(&mut out, ",");
+        }
+        escape(&mut out, reply);
+    }
+    escape(&mut out, "]}");
+    out.extend_from_slice(b"\");");
+    String::from_utf8(out).expect("escaped UTF-8 is UTF-8")
+}
+
 /// What the preload receives for `replies` (JSON-RPC message texts) to the page whose nonce
 /// is `nonce` (or `*`: whatever page is current, for pushes): `{"n": nonce, "m": [...]}`.
+#[cfg(test)]
 pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
     format!(
         r#"{{"n":{},"m":[{}]}}"#,
@@ -249,6 +292,22 @@ pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_delivery_script_carries_the_delivery_as_a_js_string() {
+        let replies = [
+            r#"{"jsonrpc":"2.0","id":1,"result":"a \"quoted\" \\ line\nand é, \u2028"}"#
+                .to_string(),
+            r#"{"jsonrpc":"2.0","method":"tick","params":[1]}"#.to_string(),
+        ];
+        for (nonce, replies) in [("123", &replies[..]), ("*", &replies[..1]), ("9", &[][..])] {
+            let expected = format!(
+                "window.__rpcview_deliver({});",
+                serde_json::to_string(&delivery(nonce, replies)).unwrap()
+            );
+            assert_eq!(delivery_script(nonce, replies), expected);
+        }
+    }
 
     fn app() -> Vec<String> {
         vec!["app://localhost".into()]

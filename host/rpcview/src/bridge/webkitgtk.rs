@@ -68,15 +68,11 @@ pub(crate) fn attach(
     );
 }
 
-/// Delivers `detail` (`{"n": nonce, "m": [...]}` as text) to the preload, through the
-/// isolated world and the port, if the top frame is still on the window's origin.
-pub(crate) fn deliver(webview: &webkit2gtk::WebView, detail: &str) {
-    let script = format!(
-        "window.__rpcview_deliver({});",
-        serde_json::to_string(detail).expect("a string serializes")
-    );
+/// Runs `script` (from [`super::delivery_script`]) in the isolated world, which hands the
+/// delivery to the preload through the port if the top frame is still on the window's origin.
+pub(crate) fn deliver(webview: &webkit2gtk::WebView, script: &str) {
     webview.evaluate_javascript(
-        &script,
+        script,
         Some(WORLD),
         None,
         None::<&gtk::gio::Cancellable>,
