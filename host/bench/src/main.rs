@@ -343,14 +343,7 @@ fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
     ] {
         row(what, rss(raw, mark), rss(ours, mark), "MiB (host process)");
     }
-    let mark = |m: &Measured, name: &str| {
-        m.rss_mib
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
-            .unwrap_or(f64::NAN)
-    };
-    let (start, idled) = (mark(ours, "sequential"), mark(ours, "idled"));
+    let (start, idled) = (rss(ours, "sequential"), rss(ours, "idled"));
     println!(
         "| {:<34} | {:>12} | {:>12.1} | {:>6.2} | rpcview's host RSS after the flood and idling ÷ at start-up (target ≤ 1.10)",
         "memory comes back",

@@ -105,42 +105,13 @@ impl Recorder {
         let starts: Vec<usize> = (0..self.stages.len())
             .filter(|i| self.stages[*i].0 == "arrived")
             .collect();
-        let mut order: Vec<String> = Vec::new();
-        let mut spans: std::collections::HashMap<String, Vec<f64>> = Default::default();
-        let mut cycles: Vec<Vec<(String, f64)>> = Vec::new();
-        for w in starts.windows(2) {
-            let cycle = &self.stages[w[0]..=w[1]];
-            let steps: Vec<(String, f64)> = cycle
-                .windows(2)
-                .map(|p| {
-                    let name = if p[1].0 == "arrived" {
-                        format!("{} → next arrived", p[0].0)
-                    } else {
-                        format!("{} → {}", p[0].0, p[1].0)
-                    };
-                    (name, (p[1].1 - p[0].1).as_secs_f64() * 1e6)
-                })
-                .collect();
-            cycles.push(steps);
-        }
+        let cycles: Vec<Vec<(String, f64)>> = starts
+            .windows(2)
+            .map(|w| steps(self.stages[w[0]..=w[1]].iter(), 1e6))
+            .collect();
         // The full cycle is the most common shape (marks and refusals have fewer stages).
         let longest = cycles.iter().map(Vec::len).max().unwrap_or(0);
-        for steps in cycles.iter().filter(|c| c.len() == longest) {
-            for (name, us) in steps {
-                if !order.contains(name) {
-                    order.push(name.clone());
-                }
-                spans.entry(name.clone()).or_default().push(*us);
-            }
-        }
-        order
-            .into_iter()
-            .map(|name| {
-                let mut v = spans.remove(&name).unwrap_or_default();
-                v.sort_by(|a, b| a.total_cmp(b));
-                (name, crate::quantile(&v, 0.5))
-            })
-            .collect()
+        medians(cycles.into_iter().filter(|c| c.len() == longest).flatten())
     }
 
     /// Where the largest transfer of `kind` (`d` or `u`) went: the median over its repeats of
@@ -159,8 +130,7 @@ impl Recorder {
         };
         let mark = format!("{prefix}{bytes}");
         let stages = &self.sized_stages;
-        let mut order: Vec<String> = Vec::new();
-        let mut spans: std::collections::HashMap<String, Vec<f64>> = Default::default();
+        let mut steps_of: Vec<(String, f64)> = Vec::new();
         for m in (0..stages.len()).filter(|i| stages[*i].0 == mark) {
             let Some(a) = (0..m).rev().find(|i| stages[*i].0 == "arrived") else {
                 continue;
@@ -168,41 +138,19 @@ impl Recorder {
             let Some(b) = (m + 1..stages.len()).find(|i| stages[*i].0 == "arrived") else {
                 continue;
             };
-            let mut steps: Vec<(String, f64)> = Vec::new();
             if let Some(d) = (0..a).rev().find(|i| stages[*i].0 == "delivered") {
                 let ms = (stages[a].1 - stages[d].1).as_secs_f64() * 1e3;
-                steps.push(("page: previous reply delivered → arrived".into(), ms));
+                steps_of.push(("page: previous reply delivered → arrived".into(), ms));
             }
-            let cycle: Vec<&(String, Instant)> = stages[a..=b]
-                .iter()
-                .filter(|(s, _)| !s.starts_with('#'))
-                .collect();
-            for p in cycle.windows(2) {
-                let name = if p[1].0 == "arrived" {
-                    format!("{} → next arrived", p[0].0)
-                } else {
-                    format!("{} → {}", p[0].0, p[1].0)
-                };
-                steps.push((name, (p[1].1 - p[0].1).as_secs_f64() * 1e3));
-            }
-            for (name, ms) in steps {
-                if !order.contains(&name) {
-                    order.push(name.clone());
-                }
-                spans.entry(name).or_default().push(ms);
-            }
+            steps_of.extend(steps(
+                stages[a..=b].iter().filter(|(s, _)| !s.starts_with('#')),
+                1e3,
+            ));
         }
         // The page's side that sent it comes first, whichever repeat saw it first.
-        order.sort_by_key(|name| !name.starts_with("page:"));
-        let medians = order
-            .into_iter()
-            .map(|name| {
-                let mut v = spans.remove(&name).unwrap_or_default();
-                v.sort_by(|a, b| a.total_cmp(b));
-                (name, crate::quantile(&v, 0.5))
-            })
-            .collect();
-        (bytes, medians)
+        let mut by_step = medians(steps_of);
+        by_step.sort_by_key(|(name, _)| !name.starts_with("page:"));
+        (bytes, by_step)
     }
 
     /// Round trips by text size, in microseconds: `(bytes, p50, p99)`, from the gaps between
@@ -264,6 +212,43 @@ impl Recorder {
             rss_mib: self.rss.clone(),
         }
     }
+}
+
+/// The steps between consecutive stages, in `unit`s per second (1e6: µs), named
+/// `a → b` (`a → next arrived` for the step that ends the cycle).
+fn steps<'a>(cycle: impl Iterator<Item = &'a (String, Instant)>, unit: f64) -> Vec<(String, f64)> {
+    let cycle: Vec<&(String, Instant)> = cycle.collect();
+    cycle
+        .windows(2)
+        .map(|p| {
+            let name = if p[1].0 == "arrived" {
+                format!("{} → next arrived", p[0].0)
+            } else {
+                format!("{} → {}", p[0].0, p[1].0)
+            };
+            (name, (p[1].1 - p[0].1).as_secs_f64() * unit)
+        })
+        .collect()
+}
+
+/// The median of each named step, in the order the names first appear.
+fn medians(steps: impl IntoIterator<Item = (String, f64)>) -> Vec<(String, f64)> {
+    let mut order: Vec<String> = Vec::new();
+    let mut spans: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    for (name, value) in steps {
+        if !order.contains(&name) {
+            order.push(name.clone());
+        }
+        spans.entry(name).or_default().push(value);
+    }
+    order
+        .into_iter()
+        .map(|name| {
+            let mut v = spans.remove(&name).unwrap_or_default();
+            v.sort_by(|a, b| a.total_cmp(b));
+            (name, crate::quantile(&v, 0.5))
+        })
+        .collect()
 }
 
 /// Resident memory of this process, in MiB (Linux: `/proc/self/statm`).

@@ -116,12 +116,7 @@ fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
         let f = failures.clone();
         let shot = cli.screenshot.clone();
         let on_step = move |s: &demo::tour::TourStep| {
-            println!(
-                "  {} {:<28} {}",
-                if s.ok { "ok  " } else { "FAIL" },
-                s.step,
-                s.detail
-            );
+            print_step(s);
             if !s.ok {
                 *f.lock().unwrap() += 1;
             }
@@ -190,12 +185,7 @@ fn serve(
         let failures = Arc::new(Mutex::new((0u32, 0u32)));
         let f = failures.clone();
         let on_step = move |s: &demo::tour::TourStep| {
-            println!(
-                "  {} {:<28} {}",
-                if s.ok { "ok  " } else { "FAIL" },
-                s.step,
-                s.detail
-            );
+            print_step(s);
             let mut f = f.lock().unwrap();
             f.0 += 1;
             f.1 += u32::from(!s.ok);
@@ -232,6 +222,12 @@ fn serve(
     }
     bound.run()?;
     Ok(0)
+}
+
+/// One line of the tour's report.
+fn print_step(s: &demo::tour::TourStep) {
+    let verdict = if s.ok { "ok  " } else { "FAIL" };
+    println!("  {verdict} {:<28} {}", s.step, s.detail);
 }
 
 /// What `--log-calls` and `--log-params` ask for.

@@ -237,13 +237,7 @@ fn webview<'a>(
     let pages = endpoints
         .iter()
         .map(|(origin, endpoint)| {
-            let names = host.router.allowed_names(endpoint.allow());
-            let page = PageNames {
-                methods: names.methods.into_iter().collect(),
-                notifications: names.notifications.into_iter().collect(),
-                events: names.events.into_iter().collect(),
-                subscriptions: names.subscriptions.into_iter().collect(),
-            };
+            let page = PageNames::allowed(&host.router, endpoint.allow());
             (origin.clone(), page)
         })
         .collect();

@@ -47,6 +47,19 @@ pub(crate) struct PageNames {
     pub(crate) subscriptions: Vec<String>,
 }
 
+impl PageNames {
+    /// What `allow` grants of `router`'s names, as the preload lists them.
+    pub(crate) fn allowed(router: &crate::Router, allow: &crate::Allow) -> Self {
+        let names = router.allowed_names(allow);
+        PageNames {
+            methods: names.methods.into_iter().collect(),
+            notifications: names.notifications.into_iter().collect(),
+            events: names.events.into_iter().collect(),
+            subscriptions: names.subscriptions.into_iter().collect(),
+        }
+    }
+}
+
 impl PreloadConfig {
     /// The script to inject: `preload.js` applied to this config.
     pub(crate) fn script(&self) -> String {

@@ -86,16 +86,7 @@ impl Inner {
         let pages = self
             .grants
             .get(&origin)
-            .map(|g| {
-                let names = self.router.allowed_names(&g.allow);
-                let page = PageNames {
-                    methods: names.methods.into_iter().collect(),
-                    notifications: names.notifications.into_iter().collect(),
-                    events: names.events.into_iter().collect(),
-                    subscriptions: names.subscriptions.into_iter().collect(),
-                };
-                (origin.clone(), page)
-            })
+            .map(|g| (origin.clone(), PageNames::allowed(&self.router, &g.allow)))
             .into_iter()
             .collect();
         let config = PreloadConfig {
