@@ -2,6 +2,9 @@
 // change the Rust API, then run `RPCVIEW_SCHEMA=write cargo test` (rpcview::Export).
 // rpcview notes demo 0.1.0
 
+/** Binary data: a Uint8Array in the page. rpcview's webview carries it beside the JSON ({"$blob": id}); other JSON clients send and receive it inline ({"$base64": text}). */
+export type Bytes = Uint8Array;
+
 /** How a note changed. */
 export type ChangeKind = "saved" | "removed";
 
@@ -118,8 +121,12 @@ export interface Methods {
   "app.new_window": { params: [] | Record<string, never>; result: string };
   /** Deletes a note; deleting a missing note is not an error. */
   "notes.delete": { params: { id: string } | [id: string]; result: null };
+  /** One note's file as stored (its title line, then its text), as bytes: a Uint8Array in the page, carried beside the JSON. */
+  "notes.file": { params: { id: string } | [id: string]; result: Bytes };
   /** One note, by id. */
   "notes.get": { params: { id: string } | [id: string]; result: Note };
+  /** Creates a note from a Markdown file's bytes (`new Uint8Array(await file.arrayBuffer())` of a file input): the first line is the title. */
+  "notes.import": { params: { data: Bytes } | [data: Bytes]; result: Note };
   /** Every note, most recently changed first. */
   "notes.list": { params: [] | Record<string, never>; result: NoteSummary[] };
   /** Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile. */
@@ -137,7 +144,9 @@ export interface Methods {
 export interface InvokeArgs {
   "app.new_window": [params?: [] | Record<string, never>, options?: InvokeOptions];
   "notes.delete": [params: { id: string } | [id: string], options?: InvokeOptions];
+  "notes.file": [params: { id: string } | [id: string], options?: InvokeOptions];
   "notes.get": [params: { id: string } | [id: string], options?: InvokeOptions];
+  "notes.import": [params: { data: Bytes } | [data: Bytes], options?: InvokeOptions];
   "notes.list": [params?: [] | Record<string, never>, options?: InvokeOptions];
   "notes.save": [params: { title: string; body: string; id?: string | null } | [title: string, body: string, id?: string | null], options?: InvokeOptions];
   "rpcview.relay": [params: { to: string; event: string; payload: unknown } | [to: string, event: string, payload: unknown], options?: InvokeOptions];

@@ -19,8 +19,12 @@ export interface Client {
     delete(params: Methods["notes.delete"]["params"], options?: InvokeOptions): Promise<Methods["notes.delete"]["result"]>;
     /** Exports every note into one Markdown file, streaming progress after each note; the last item names the file. Unsubscribing cancels the export and leaves no file. */
     export(params?: Subscriptions["notes.export"]["params"], options?: SubscribeOptions<Subscriptions["notes.export"]["item"]>): Promise<Subscription<Subscriptions["notes.export"]["item"]>>;
+    /** One note's file as stored (its title line, then its text), as bytes: a Uint8Array in the page, carried beside the JSON. */
+    file(params: Methods["notes.file"]["params"], options?: InvokeOptions): Promise<Methods["notes.file"]["result"]>;
     /** One note, by id. */
     get(params: Methods["notes.get"]["params"], options?: InvokeOptions): Promise<Methods["notes.get"]["result"]>;
+    /** Creates a note from a Markdown file's bytes (`new Uint8Array(await file.arrayBuffer())` of a file input): the first line is the title. */
+    import(params: Methods["notes.import"]["params"], options?: InvokeOptions): Promise<Methods["notes.import"]["result"]>;
     /** Every note, most recently changed first. */
     list(options?: InvokeOptions): Promise<Methods["notes.list"]["result"]>;
     /** Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile. */

@@ -56,7 +56,9 @@ export function createClient(api) {
     notes: Object.freeze({
       delete: call("notes.delete"),
       export: sub("notes.export"),
+      file: call("notes.file"),
       get: call("notes.get"),
+      import: call("notes.import"),
       list: call0("notes.list"),
       save: call("notes.save"),
     }),

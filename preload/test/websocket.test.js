@@ -63,6 +63,8 @@ function boot({ methods = ['math.add', 'slow'], notifications = ['app.log'], eve
     clearTimeout,
     queueMicrotask,
     reportError: () => {},
+    btoa,
+    atob,
   });
   vm.runInContext('globalThis.top = globalThis', ctx);
   const config = {
@@ -174,6 +176,7 @@ test('a page script patching MessageEvent or WebSocket after load neither reads 
   const { ctx, api, socket } = boot();
   socket.open();
   const original = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data'); // shared with this realm
+  const send = FakeSocket.prototype.send; // shared with later tests
   vm.runInContext(`
     globalThis.seen = [];
     Object.defineProperty(MessageEvent.prototype, 'data', { configurable: true, get() { seen.push('data'); return '{"jsonrpc":"2.0","id":1,"result":"forged"}'; } });
@@ -186,5 +189,21 @@ test('a page script patching MessageEvent or WebSocket after load neither reads 
   socket.answer({ jsonrpc: '2.0', id: 1, result: 3 });
   assert.equal(await p, 3);
   Object.defineProperty(MessageEvent.prototype, 'data', original);
+  FakeSocket.prototype.send = send;
   assert.equal(vm.runInContext('seen.length', ctx), 0);
+});
+
+test('bytes go inline as base64 over the socket, both ways, and arrive as a Uint8Array', async () => {
+  const { ctx, api, socket } = boot();
+  socket.open();
+  const reply = api.invoke('math.add', { data: vm.runInContext('new Uint8Array([1, 2, 255])', ctx), nested: [vm.runInContext('new ArrayBuffer(2)', ctx)] });
+  await new Promise((r) => setTimeout(r, 0));
+  const [sent] = socket.messages();
+  assert.deepEqual(sent.params, { data: { $base64: 'AQL/' }, nested: [{ $base64: 'AAA=' }] });
+  socket.answer({ jsonrpc: '2.0', id: sent.id, result: { file: { $base64: 'AQID' }, list: [{ $base64: '' }], text: '{"$base64":"x"}' } });
+  const result = await reply;
+  assert.equal(Object.prototype.toString.call(result.file), '[object Uint8Array]');
+  assert.deepEqual(Array.from(result.file), [1, 2, 3]);
+  assert.equal(result.list[0].length, 0);
+  assert.equal(result.text, '{"$base64":"x"}', 'a string that looks like a reference stays a string');
 });

@@ -25,6 +25,18 @@ export async function usesTheApi(): Promise<void> {
     if (e instanceof window.api.RpcError) console.log(e.code, e.data);
   }
 
+  // Bytes: a Uint8Array both ways.
+  const file: Uint8Array = await window.api.invoke("notes.file", { id: note.id });
+  const imported: Note = await window.api.invoke("notes.import", { data: file.subarray(0, 10) });
+  console.log(imported.id, await client.notes.file({ id: imported.id }));
+
+  // @ts-expect-error: bytes are not a string
+  await window.api.invoke("notes.import", { data: "# title" });
+  // @ts-expect-error: bytes are not an array of numbers
+  await window.api.invoke("notes.import", { data: [35, 32, 116] });
+  // @ts-expect-error: a bytes result is a Uint8Array, not a string
+  const notText: string = await window.api.invoke("notes.file", { id: "x" });
+  console.log(notText);
   // @ts-expect-error: a misspelled method does not compile
   await window.api.invoke("notes.sav", { title: "a", body: "b" });
   // @ts-expect-error: a missing field does not compile

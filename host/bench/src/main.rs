@@ -65,6 +65,10 @@ pub(crate) struct Measured {
     pub(crate) down_ms: Vec<(usize, f64)>,
     /// Median time of a page → host transfer, by size: `(bytes, ms)`.
     pub(crate) up_ms: Vec<(usize, f64)>,
+    /// The same for binary data (a `Uint8Array` in the page), host → page.
+    pub(crate) down_bytes_ms: Vec<(usize, f64)>,
+    /// The same for binary data, page → host.
+    pub(crate) up_bytes_ms: Vec<(usize, f64)>,
     /// Resident memory of the host process at marks: `(mark, MiB)`.
     pub(crate) rss_mib: Vec<(String, f64)>,
     /// Round trips of an echo by text size, in microseconds: `(bytes, p50, p99)`.
@@ -304,6 +308,8 @@ fn print_table(raw: &Measured, ours: &Measured, core: &core::Core) {
     for (what, r, o) in [
         ("host → page", &raw.down_ms, &ours.down_ms),
         ("page → host", &raw.up_ms, &ours.up_ms),
+        ("host → page bytes", &raw.down_bytes_ms, &ours.down_bytes_ms),
+        ("page → host bytes", &raw.up_bytes_ms, &ours.up_bytes_ms),
     ] {
         for ((bytes, r), (_, o)) in r.iter().zip(o.iter()) {
             row(

@@ -5,7 +5,7 @@ use crate::Plan;
 
 /// The workloads, as a script: `call(v)` resolves with the echo of `v`, `echo(n, v)` too
 /// (`v.text` has `n` characters), `down(n)` with `n` bytes from the host, `up(text)` sends
-/// `text` up; `mark(name)` tells the host a workload starts (`sequential`, `windowed`,
+/// `text` up, `downBytes(n)` and `upBytes(u8)` the same with a `Uint8Array`; `mark(name)` tells the host a workload starts (`sequential`, `windowed`,
 /// `burst`, `memory`, `flooded`, `idled`, `by_size`, `sizes`) or all are `done`.
 fn workloads(plan: &Plan) -> String {
     let mib = |v: &[usize]| {
@@ -66,6 +66,19 @@ async function run() {{
       await up(text);
     }}
   }}
+  for (const n of plan.down) for (let r = 0; r < plan.repeats; r++) {{
+    await call(small(0));
+    const bytes = await downBytes(n);
+    if (!(bytes instanceof Uint8Array) || bytes.length !== n) throw new Error('short binary download');
+    await call(small(1));
+  }}
+  for (const n of plan.up) {{
+    const bytes = new Uint8Array(n).fill(120);
+    for (let r = 0; r < plan.repeats; r++) {{
+      await call(small(0));
+      await upBytes(bytes);
+    }}
+  }}
   await call(small(2));
   mark('done');
 }}
@@ -84,7 +97,9 @@ run();
 }
 
 /// The raw page: `window.ipc.postMessage` out, `window.__reply` (called by
-/// `evaluate_script`) back, ids matched in a map, as a hand-written bridge would.
+/// `evaluate_script`) back, ids matched in a map, as a hand-written bridge would; binary data
+/// as `fetch` bodies on a custom protocol (the page is served from it), the fastest raw path
+/// for bytes.
 pub(crate) fn raw_html(plan: &Plan) -> String {
     format!(
         r#"<!doctype html><html><body><script>
@@ -103,6 +118,8 @@ const echo = (n, p) => send('e' + n, JSON.stringify(p)); // the size in the kind
 const down = (n) => send('d', String(n));
 const up = (text) => send('u', JSON.stringify(text));
 const mark = (name) => window.ipc.postMessage('m|0|' + name);
+const downBytes = (n) => fetch('raw://localhost/bytes/' + n).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+const upBytes = (b) => fetch('raw://localhost/up', {{ method: 'POST', body: b }}).then((r) => r.text());
 const bad = (i) => call({{ i: 'not a number' }}); // the raw host validates nothing
 {}
 </script></body></html>"#,
@@ -120,6 +137,8 @@ const down = (n) => window.api.invoke('bench.down', [n]);
 const up = (text) => window.api.invoke('bench.up', [text]);
 const bad = (i) => window.api.invoke('bench.echo', {{ i: 'not a number' }}); // refused: -32602
 const mark = (name) => window.api.notify('bench.mark', [name]);
+const downBytes = (n) => window.api.invoke('bench.bytes', [n]);
+const upBytes = (b) => window.api.invoke('bench.upbytes', [b]);
 {}
 "#,
         workloads(plan)

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tao::event_loop::{ControlFlow, EventLoopBuilder};
@@ -23,15 +24,42 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
         .with_title("raw wry")
         .build(&event_loop)
         .map_err(|e| e.to_string())?;
-    let recorder = Rc::new(RefCell::new(Recorder::new(started)));
+    let recorder = Arc::new(Mutex::new(Recorder::new(started)));
     let done = Rc::new(RefCell::new(false));
     let webview: Rc<RefCell<Option<wry::WebView>>> = Rc::default();
     let (rec, wv, fin) = (recorder.clone(), webview.clone(), done.clone());
+    let (rec_bytes, html) = (recorder.clone(), page::raw_html(plan));
     let built = WebViewBuilder::new()
-        .with_html(page::raw_html(plan))
+        .with_custom_protocol("raw".into(), move |_, req| {
+            // The page, and binary data both ways as bodies.
+            let path = req.uri().path().to_owned();
+            let body = if let Some(n) = path.strip_prefix("/bytes/") {
+                let n: usize = n.parse().unwrap_or(0);
+                rec_bytes.lock().expect("recorder").call('D', n);
+                vec![b'x'; n]
+            } else if path == "/up" {
+                rec_bytes
+                    .lock()
+                    .expect("recorder")
+                    .call('U', req.body().len());
+                req.body().len().to_string().into_bytes()
+            } else {
+                html.clone().into_bytes()
+            };
+            let kind = if path == "/" {
+                "text/html"
+            } else {
+                "application/octet-stream"
+            };
+            wry::http::Response::builder()
+                .header("Content-Type", kind)
+                .body(std::borrow::Cow::Owned(body))
+                .expect("a response builds")
+        })
+        .with_url("raw://localhost/")
         .with_ipc_handler(move |req| {
             // `kind|id|payload`, as the raw page sends it.
-            rec.borrow_mut().stage("arrived");
+            rec.lock().expect("recorder").stage("arrived");
             let mut parts = req.body().splitn(3, '|');
             let (kind, id, payload) = (
                 parts.next().unwrap_or_default(),
@@ -40,7 +68,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
             );
             let reply = match kind {
                 "m" => {
-                    if rec.borrow_mut().mark(payload) {
+                    if rec.lock().expect("recorder").mark(payload) {
                         *fin.borrow_mut() = true;
                         let _ = proxy.send_event(());
                     }
@@ -48,25 +76,29 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
                 }
                 "d" => {
                     let n: usize = payload.parse().unwrap_or(0);
-                    rec.borrow_mut().call('d', n);
+                    rec.lock().expect("recorder").call('d', n);
                     format!("__reply({id},\"{}\")", "x".repeat(n))
                 }
                 "u" => {
-                    rec.borrow_mut().call('u', payload.len().saturating_sub(2));
+                    rec.lock()
+                        .expect("recorder")
+                        .call('u', payload.len().saturating_sub(2));
                     format!("__reply({id},{})", payload.len())
                 }
                 e if e.starts_with('e') => {
-                    rec.borrow_mut().call('e', e[1..].parse().unwrap_or(0));
+                    rec.lock()
+                        .expect("recorder")
+                        .call('e', e[1..].parse().unwrap_or(0));
                     format!("__reply({id},{payload})")
                 }
                 _ => {
-                    rec.borrow_mut().call('c', 0);
+                    rec.lock().expect("recorder").call('c', 0);
                     format!("__reply({id},{payload})")
                 }
             };
             if let Some(w) = wv.borrow().as_ref() {
                 let _ = w.evaluate_script(&reply);
-                rec.borrow_mut().stage("delivered");
+                rec.lock().expect("recorder").stage("delivered");
             }
         })
         .build_gtk(window.default_vbox().ok_or("no GTK container")?)
@@ -80,6 +112,6 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
         };
     });
     drop(webview);
-    let measured = recorder.borrow().measured(plan.pipelined);
+    let measured = recorder.lock().expect("recorder").measured(plan.pipelined);
     Ok(measured)
 }

@@ -42,7 +42,8 @@ impl Recorder {
     }
 
     /// A call arrived: an echo of a text of `bytes` (`c`, or `e` from the raw page's
-    /// by-size workload), a download of `bytes` (`d`) or an upload (`u`).
+    /// by-size workload), a download of `bytes` (`d`) or an upload (`u`) of text, or of
+    /// binary data (`D`, `U`).
     pub(crate) fn call(&mut self, kind: char, bytes: usize) {
         let now = Instant::now();
         self.first_call.get_or_insert(now);
@@ -69,7 +70,7 @@ impl Recorder {
                 continue;
             }
             let span = match kind {
-                'd' => self.sized.get(i + 1).map(|n| n.2 - *at),
+                'd' | 'D' => self.sized.get(i + 1).map(|n| n.2 - *at),
                 _ => i.checked_sub(1).map(|p| *at - self.sized[p].2),
             };
             if let Some(span) = span {
@@ -205,6 +206,8 @@ impl Recorder {
                 .unwrap_or(f64::NAN),
             down_ms: self.transfers('d'),
             up_ms: self.transfers('u'),
+            down_bytes_ms: self.transfers('D'),
+            up_bytes_ms: self.transfers('U'),
             echo_us: self.echo_round_trips(),
             stages_us: self.stage_medians(),
             down_stages_ms: self.transfer_stages('d'),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rpcview::{Api, App, Assets, Ctx, RpcError, Window};
+use rpcview::{Api, App, Assets, Bytes, Ctx, RpcError, Window};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +57,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
         .map_err(|e| e.to_string())?;
     let (on_call, on_mark) = (recorder.clone(), recorder.clone());
     let (on_down, on_up) = (recorder.clone(), recorder.clone());
+    let (on_bytes, on_upbytes) = (recorder.clone(), recorder.clone());
     let exit: Arc<Mutex<Option<rpcview::AppHandle>>> = Arc::default();
     let exit_on_done = exit.clone();
     let api = Api::new()
@@ -71,6 +72,14 @@ pub(crate) fn run(plan: &Plan) -> Result<Measured, String> {
         .method("bench.up", move |_: Ctx, (text,): (String,)| {
             on_up.lock().expect("recorder").call('u', text.len());
             async move { Ok::<_, RpcError>(text.len()) }
+        })
+        .method("bench.bytes", move |_: Ctx, (n,): (usize,)| {
+            on_bytes.lock().expect("recorder").call('D', n);
+            async move { Ok::<_, RpcError>(Bytes::from(vec![b'x'; n])) }
+        })
+        .method("bench.upbytes", move |_: Ctx, (data,): (Bytes,)| {
+            on_upbytes.lock().expect("recorder").call('U', data.len());
+            async move { Ok::<_, RpcError>(data.len()) }
         })
         .notification("bench.mark", move |_: Ctx, (name,): (String,)| {
             let done = on_mark.lock().expect("recorder").mark(&name);

@@ -651,6 +651,11 @@ pub(crate) fn ts_type(schema: &Value, depth: usize) -> String {
     if let Some(r) = o.get("$ref").and_then(Value::as_str) {
         return ident(r.rsplit('/').next().unwrap_or(r));
     }
+    // Binary data (`rpcview::Bytes`): the preload hands the page a Uint8Array and takes any
+    // ArrayBuffer view; the JSON forms on the wire are the transport's business.
+    if o.get("contentMediaType").and_then(Value::as_str) == Some("application/octet-stream") {
+        return "Uint8Array".into();
+    }
     if let Some(c) = o.get("const") {
         return c.to_string();
     }
@@ -862,6 +867,11 @@ mod tests {
         };
     }
     case!(string, json!({"type": "string"}), "string");
+    case!(
+        bytes_are_a_uint8array,
+        json!({"contentMediaType": "application/octet-stream", "type": "object", "oneOf": [{"required": ["$blob"]}, {"required": ["$base64"]}]}),
+        "Uint8Array"
+    );
     case!(
         nullable,
         json!({"type": ["string", "null"]}),

@@ -21,7 +21,7 @@ pub use watch::watch;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rpcview::{embed, Allow, Api, Assets, Ctx, RpcError, Sink, State, Window};
+use rpcview::{embed, Allow, Api, Assets, Bytes, Ctx, RpcError, Sink, State, Window};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -58,6 +58,14 @@ pub fn api(store: Store) -> Api {
         .doc("Creates a note (leave `id` out) or replaces one; returns it as stored. A save runs to its end even if the page reloads or closes meanwhile.")
         .error(store::STORAGE, "the note could not be written")
         .example("a new note", json!({ "title": "Groceries", "body": "milk" }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
+        .method("notes.file", notes_file)
+        .doc("One note's file as stored (its title line, then its text), as bytes: a Uint8Array in the page, carried beside the JSON.")
+        .error(store::NOT_FOUND, "no note has that id")
+        .example("a note's file (JSON clients see its bytes as base64)", json!({ "id": "groceries" }), json!({ "$base64": "R3JvY2VyaWVzCm1pbGs=" }))
+        .method("notes.import", notes_import)
+        .doc("Creates a note from a Markdown file's bytes (`new Uint8Array(await file.arrayBuffer())` of a file input): the first line is the title.")
+        .error(store::STORAGE, "the note could not be written")
+        .example("a Markdown file", json!({ "data": { "$base64": "IyBHcm9jZXJpZXMKbWlsaw==" } }), json!({ "id": "groceries", "title": "Groceries", "body": "milk", "modified_ms": 1_700_000_000_000u64 }))
         .method("notes.delete", notes_delete)
         .doc("Deletes a note; deleting a missing note is not an error.")
         .error(store::STORAGE, "the note could not be removed")
@@ -239,6 +247,40 @@ async fn notes_get(store: State<Store>, _: Ctx, p: GetNote) -> Result<Note, RpcE
 /// Creates a note (no id) or replaces one; returns it as stored.
 async fn notes_save(store: State<Store>, _: Ctx, p: SaveNote) -> Result<Note, RpcError> {
     store.save(p)
+}
+
+/// A Markdown file to import as a note.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportNote {
+    /// The file's bytes (UTF-8 text; the first line is the title).
+    pub data: Bytes,
+}
+
+/// One note's file as stored.
+async fn notes_file(store: State<Store>, _: Ctx, p: GetNote) -> Result<Bytes, RpcError> {
+    let note = store.get(&p.id)?;
+    Ok(Bytes::from(
+        format!("{}\n{}", note.title, note.body).into_bytes(),
+    ))
+}
+
+/// Creates a note from a Markdown file's bytes.
+async fn notes_import(store: State<Store>, _: Ctx, p: ImportNote) -> Result<Note, RpcError> {
+    let text = std::str::from_utf8(&p.data)
+        .map_err(|e| RpcError::invalid_params(format!("the file is not UTF-8 text: {e}")))?;
+    let (title, body) = text.split_once('\n').unwrap_or((text, ""));
+    let title = title.trim_start_matches('#').trim();
+    if title.is_empty() {
+        return Err(RpcError::invalid_params(
+            "the file's first line (the title) is empty",
+        ));
+    }
+    store.save(SaveNote {
+        title: title.chars().take(120).collect(),
+        body: body.to_owned(),
+        id: None,
+    })
 }
 
 /// Deletes a note; deleting a missing note is not an error.

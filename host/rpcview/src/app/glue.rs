@@ -33,6 +33,8 @@ pub(crate) struct Glue {
     /// Page logs taken from the current page: the preload caps them, but a page script that
     /// took over the port would not, so the host caps them too.
     pub(crate) logs: LogBudget,
+    /// The app's blob store: where a hand-off too large for a string waits.
+    pub(crate) blobs: crate::rpc::Blobs,
 }
 
 /// At most [`LogBudget::PER_PAGE`] page logs per page load (per generation).
@@ -97,6 +99,38 @@ impl Glue {
                         level,
                         message: log.message,
                     });
+                }
+            }
+            Ok(Handoff::Stored {
+                origin,
+                nonce,
+                href,
+                id,
+            }) => {
+                let taken = self
+                    .blobs
+                    .take(&self.label.as_str().into(), &id)
+                    .map_err(|e| bridge::Refusal::Malformed(e.to_string()))
+                    .and_then(|body| {
+                        if body.len() > max {
+                            return Err(bridge::Refusal::TooLarge {
+                                size: body.len(),
+                                limit: max,
+                            });
+                        }
+                        bridge::stored_messages(&body)
+                    });
+                match (taken, self.endpoints.get(&origin)) {
+                    (Ok(messages), Some(endpoint)) => {
+                        self.router.stats().count_stored(true);
+                        tracing::trace!(target: crate::PROFILE_TARGET, stage = "checked");
+                        self.dispatch(endpoint, nonce, href, messages);
+                    }
+                    (Err(refusal), _) => {
+                        self.router.stats().count_refusal();
+                        tracing::warn!(window = %self.label, "refused a stored hand-off: {refusal}");
+                    }
+                    (Ok(_), None) => {}
                 }
             }
             Ok(Handoff::Calls {

@@ -16,7 +16,7 @@ use super::glue::{Endpoints, Glue};
 use super::handle::{AppHandle, UserEvent};
 use super::{AppError, Assets, Window};
 use crate::bridge::{self, PageNames, PreloadConfig};
-use crate::rpc::{CallSite, Endpoint, Router};
+use crate::rpc::{BlobScope, Blobs, CallSite, Endpoint, Router};
 
 /// What every window of an app shares.
 pub(crate) struct Host {
@@ -31,6 +31,18 @@ pub(crate) struct Host {
     pub(crate) console: Vec<&'static str>,
     /// The automation context, for the first webview in automation mode.
     pub(crate) automation: super::automation::Automation,
+    /// Binary payloads and large messages waiting between the pages and the host.
+    pub(crate) blobs: Blobs,
+}
+
+impl Host {
+    /// The origins of the app's own custom protocols (`app://localhost`): pages there reach
+    /// the blob channel at their own origin.
+    fn blob_origin(&self, origin: &str) -> bool {
+        self.schemes
+            .iter()
+            .any(|(scheme, _)| origin.strip_prefix(scheme.as_str()) == Some("://localhost"))
+    }
 }
 
 impl Host {
@@ -67,6 +79,11 @@ pub(crate) struct Live {
     handle: AppHandle,
     /// The context that allows automation, when this webview has it (kept as long as it).
     _automation: Option<wry::WebContext>,
+    /// The app's blob store, and the origins of this window that reach it.
+    blobs: Blobs,
+    blob_origins: Vec<String>,
+    /// The app's counters.
+    stats: Arc<crate::rpc::Stats>,
 }
 
 impl Live {
@@ -107,6 +124,7 @@ impl Live {
             proxy: host.handle.proxy.clone(),
             on_page_log: host.on_page_log.clone(),
             logs: Default::default(),
+            blobs: host.blobs.clone(),
         };
         let max = host.router.limits().max_handoff_bytes();
         let origins: Vec<String> = endpoints.keys().cloned().collect();
@@ -121,7 +139,15 @@ impl Live {
         webview
             .load_url(&spec.url)
             .map_err(|e| fail(e.to_string()))?;
+        let blob_origins = endpoints
+            .keys()
+            .filter(|o| host.blob_origin(o))
+            .cloned()
+            .collect();
         Ok(Live {
+            blobs: host.blobs.clone(),
+            blob_origins,
+            stats: host.router.stats().clone(),
             label: spec.label.clone(),
             window,
             webview,
@@ -187,10 +213,53 @@ impl Live {
             }
         }
         let wv = self.webview.webview();
+        let blobs_waiting = self.blobs.held() > 0;
+        let mut stored_ok = None;
         for (nonce, texts) in by_nonce {
-            bridge::webkitgtk::deliver(&wv, &bridge::delivery_script(&nonce, &texts));
+            // Which replies name bytes the page must fetch (only when some are waiting).
+            let marked: Vec<usize> = if blobs_waiting {
+                (0..texts.len())
+                    .filter(|&i| bridge::names_blob(&texts[i]))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let size: usize = texts.iter().map(String::len).sum();
+            if size >= bridge::STORED_DELIVERY_BYTES
+                && *stored_ok.get_or_insert_with(|| self.page_reaches_blobs())
+            {
+                // Large: the page fetches the delivery as a body, not as a script to parse.
+                let text = bridge::delivery(&nonce, &texts, &marked);
+                match self.blobs.put(&self.owner(), text.into_bytes().into()) {
+                    Ok(id) => {
+                        self.stats.count_stored(false);
+                        tracing::debug!(window = %self.label, size, "a large delivery went on the blob channel");
+                        bridge::webkitgtk::deliver(
+                            &wv,
+                            &bridge::stored_delivery_script(&nonce, &id),
+                        );
+                        tracing::trace!(target: crate::PROFILE_TARGET, stage = "delivered");
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(window = %self.label, "large reply sent as a script: {e}")
+                    }
+                }
+            }
+            bridge::webkitgtk::deliver(&wv, &bridge::delivery_script(&nonce, &texts, &marked));
             tracing::trace!(target: crate::PROFILE_TARGET, stage = "delivered");
         }
+    }
+
+    /// This window's name as the blob store knows it.
+    fn owner(&self) -> Arc<str> {
+        self.label.as_str().into()
+    }
+
+    /// Whether the page shown now is at an origin that reaches the blob channel.
+    fn page_reaches_blobs(&self) -> bool {
+        let url = self.webview.url().unwrap_or_default();
+        self.blob_origins.contains(&super::window::origin_of(&url))
     }
 }
 
@@ -213,8 +282,16 @@ fn endpoints(spec: &Window, host: &Host) -> Endpoints {
                 grant.allow,
             )
             .with_capabilities(grant.capabilities)
-            .with_extension(host.handle.clone())
-            .with_outbox(move |nonce, text| {
+            .with_extension(host.handle.clone());
+            let endpoint = if host.blob_origin(&origin) {
+                endpoint.with_extension(BlobScope {
+                    store: host.blobs.clone(),
+                    owner: spec.label.as_str().into(),
+                })
+            } else {
+                endpoint
+            };
+            let endpoint = endpoint.with_outbox(move |nonce, text| {
                 let _ = proxy.send_event(UserEvent::Deliver {
                     window: label.clone(),
                     generation: None,
@@ -228,7 +305,7 @@ fn endpoints(spec: &Window, host: &Host) -> Endpoints {
 }
 
 fn webview<'a>(
-    spec: &Window,
+    spec: &'a Window,
     host: &Host,
     generation: &Rc<Cell<u64>>,
     endpoints: &Endpoints,
@@ -249,23 +326,35 @@ fn webview<'a>(
         max_depth: host.router.limits().max_depth,
         console: host.console.clone(),
         websocket: None,
+        blob_origins: endpoints
+            .keys()
+            .filter(|o| host.blob_origin(o))
+            .cloned()
+            .collect(),
     };
     let builder = match context {
         Some(context) => WebViewBuilder::new_with_web_context(context),
         None => WebViewBuilder::new(),
     };
     let mut builder = builder
+        .with_id(&spec.label)
         .with_initialization_script_for_main_only(preload.script(), true)
         .with_devtools(cfg!(debug_assertions));
     for (scheme, assets) in host.schemes.iter() {
-        let (assets, csp) = (assets.clone(), host.csp.clone());
-        builder =
-            builder.with_custom_protocol(scheme.clone(), move |_, req| assets.respond(&req, &csp));
+        let (assets, csp, blobs) = (assets.clone(), host.csp.clone(), host.blobs.clone());
+        builder = builder.with_custom_protocol(scheme.clone(), move |id, req| {
+            if super::blobs::is_blob(&req) {
+                super::blobs::respond(&blobs, &Arc::from(id), req)
+            } else {
+                assets.respond(&req, &csp)
+            }
+        });
     }
     let nav_spec = spec.clone();
     let granted: Vec<String> = endpoints.keys().cloned().collect();
     let generation = generation.clone();
     let (endpoints, label) = (endpoints.clone(), spec.label.clone());
+    let blobs = host.blobs.clone();
     builder
         .with_navigation_handler(move |url| {
             let ok = nav_spec.may_navigate(&url)
@@ -283,6 +372,7 @@ fn webview<'a>(
             if let PageLoadEvent::Started = event {
                 // A new page: the old one's calls and subscriptions are cancelled.
                 generation.set(generation.get() + 1);
+                blobs.forget(&label);
                 let cancelled = cancel_all(&endpoints);
                 if cancelled > 0 {
                     tracing::debug!(window = %label, cancelled, "page left: its calls and subscriptions were cancelled");
@@ -296,6 +386,7 @@ impl Drop for Live {
     /// free again.
     fn drop(&mut self) {
         let cancelled = self.cancel_running();
+        self.blobs.forget(&self.label);
         tracing::debug!(window = %self.label, cancelled, "window closed");
         self.handle.forget(&self.label);
     }

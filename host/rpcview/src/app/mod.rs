@@ -13,6 +13,7 @@
 
 mod assets;
 mod automation;
+mod blobs;
 mod faults;
 mod glue;
 pub(crate) mod handle;
@@ -497,6 +498,7 @@ impl App {
             automation: automation::Automation::new(
                 self.automation || automation::requested_by_env(),
             ),
+            blobs: crate::rpc::Blobs::default(),
         };
         heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();

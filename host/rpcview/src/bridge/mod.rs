@@ -117,6 +117,38 @@ struct Outbound<'a> {
     /// A line for the host's log: the page's console errors, uncaught errors, CSP violations.
     #[serde(default)]
     log: Option<PageLog>,
+    /// A hand-off too large to pass as a string: the id the preload stored it under on the
+    /// blob channel; the messages are that body's `m`.
+    #[serde(rename = "f", default)]
+    stored: Option<String>,
+}
+
+/// The messages of a hand-off the preload stored on the blob channel (`{"m": [...]}`).
+#[derive(Debug, Deserialize)]
+struct StoredHandoff<'a> {
+    #[serde(rename = "m", borrow, default)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// The messages of a stored hand-off's body, each as text.
+///
+/// # Errors
+/// [`Refusal::Malformed`] if it is not `{"m": [...]}` in UTF-8.
+pub(crate) fn stored_messages(body: &[u8]) -> Result<Vec<String>, Refusal> {
+    let text = std::str::from_utf8(body).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    let out: StoredHandoff =
+        serde_json::from_str(text).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    Ok(out.messages.iter().map(|m| m.get().to_owned()).collect())
+}
+
+/// Replies this large or larger (in bytes, all of one delivery) go to the page as a body it
+/// fetches, not as a script WebKit must parse (measured by rpcview-bench: see BENCHMARKS.md).
+pub(crate) const STORED_DELIVERY_BYTES: usize = 256 * 1024;
+
+/// Whether a reply's JSON text names bytes on the blob channel: an object whose first key is
+/// `$blob` (inside a JSON string every `"` is escaped, so this text is always structure).
+pub(crate) fn names_blob(text: &str) -> bool {
+    text.contains(r#"{"$blob":""#)
 }
 
 /// A line the page asks the host to log.
@@ -131,6 +163,17 @@ pub(crate) struct PageLog {
 /// What a checked hand-off carries.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Handoff {
+    /// A hand-off stored on the blob channel, to take from there.
+    Stored {
+        /// The page's origin (one a capability grants the window).
+        origin: String,
+        /// The page instance.
+        nonce: String,
+        /// The page's URL, as the isolated world stamped it.
+        href: String,
+        /// Its id on the blob channel.
+        id: String,
+    },
     /// JSON-RPC messages from the page whose nonce is given.
     Calls {
         /// The page's origin (one a capability grants the window).
@@ -217,6 +260,14 @@ pub(crate) fn check(
         truncate(&mut log.message, 4096);
         return Ok(Handoff::Log(log));
     }
+    if let Some(id) = out.stored {
+        return Ok(Handoff::Stored {
+            origin: s.origin.into(),
+            nonce: out.nonce,
+            href: s.href.into(),
+            id,
+        });
+    }
     Ok(Handoff::Calls {
         origin: s.origin.into(),
         nonce: out.nonce,
@@ -243,7 +294,9 @@ fn truncate(text: &mut String, max: usize) {
 /// large reply is copied once here, where joining, framing, escaping and formatting in turn
 /// copied it four times (measured: a 50 MiB result spent 306 ms between the UI thread
 /// getting it and `evaluate_javascript`).
-pub(crate) fn delivery_script(nonce: &str, replies: &[String]) -> String {
+///
+/// `marked`: the indices of the replies that name bytes the page must fetch first.
+pub(crate) fn delivery_script(nonce: &str, replies: &[String], marked: &[usize]) -> String {
     /// serde_json's string escaping, without the quotes around it.
     struct Contents;
     impl serde_json::ser::Formatter for Contents {
@@ -273,19 +326,46 @@ pub(crate) fn delivery_script(nonce: &str, replies: &[String]) -> String {
         }
         escape(&mut out, reply);
     }
-    escape(&mut out, "]}");
+    escape(&mut out, "]");
+    if !marked.is_empty() {
+        escape(&mut out, &format!(",\"b\":{}", marks(marked)));
+    }
+    escape(&mut out, "}");
     out.extend_from_slice(b"\");");
     String::from_utf8(out).expect("escaped UTF-8 is UTF-8")
 }
 
 /// What the preload receives for `replies` (JSON-RPC message texts) to the page whose nonce
-/// is `nonce` (or `*`: whatever page is current, for pushes): `{"n": nonce, "m": [...]}`.
-#[cfg(test)]
-pub(crate) fn delivery(nonce: &str, replies: &[String]) -> String {
+/// is `nonce` (or `*`: whatever page is current, for pushes): `{"n": nonce, "m": [...]}`,
+/// and `"b": [...]`, the indices of those that name bytes to fetch, if any.
+pub(crate) fn delivery(nonce: &str, replies: &[String], marked: &[usize]) -> String {
+    let marks = if marked.is_empty() {
+        String::new()
+    } else {
+        format!(r#","b":{}"#, marks(marked))
+    };
     format!(
-        r#"{{"n":{},"m":[{}]}}"#,
+        r#"{{"n":{},"m":[{}]{marks}}}"#,
         serde_json::to_string(nonce).expect("a string serializes"),
         replies.join(",")
+    )
+}
+
+fn marks(marked: &[usize]) -> String {
+    serde_json::to_string(marked).expect("numbers serialize")
+}
+
+/// The script that tells the page whose nonce is `nonce` to fetch its delivery from the blob
+/// channel, where it is stored under `id`.
+pub(crate) fn stored_delivery_script(nonce: &str, id: &str) -> String {
+    let delivery = format!(
+        r#"{{"n":{},"m":[],"f":{}}}"#,
+        serde_json::to_string(nonce).expect("a string serializes"),
+        serde_json::to_string(id).expect("a string serializes")
+    );
+    format!(
+        "window.__rpcview_deliver({});",
+        serde_json::to_string(&delivery).expect("a string serializes")
     )
 }
 
@@ -300,13 +380,40 @@ mod tests {
                 .to_string(),
             r#"{"jsonrpc":"2.0","method":"tick","params":[1]}"#.to_string(),
         ];
-        for (nonce, replies) in [("123", &replies[..]), ("*", &replies[..1]), ("9", &[][..])] {
+        for (nonce, replies, marked) in [
+            ("123", &replies[..], &[][..]),
+            ("*", &replies[..1], &[0][..]),
+            ("9", &[][..], &[][..]),
+            ("5", &replies[..], &[0, 1][..]),
+        ] {
             let expected = format!(
                 "window.__rpcview_deliver({});",
-                serde_json::to_string(&delivery(nonce, replies)).unwrap()
+                serde_json::to_string(&delivery(nonce, replies, marked)).unwrap()
             );
-            assert_eq!(delivery_script(nonce, replies), expected);
+            assert_eq!(delivery_script(nonce, replies, marked), expected);
         }
+        assert!(delivery("1", &replies, &[1]).ends_with(r#"],"b":[1]}"#));
+    }
+
+    #[test]
+    fn only_structure_names_a_blob() {
+        assert!(names_blob(
+            r#"{"jsonrpc":"2.0","result":{"$blob":"ab12"},"id":1}"#
+        ));
+        let text = serde_json::json!({"s": r#"{"$blob":"x"}"#}).to_string();
+        assert!(!names_blob(&text), "{text}");
+    }
+
+    #[test]
+    fn a_stored_hand_off_is_named_and_read() {
+        let stamped = "app://localhost\n1\napp://localhost/\n20\n{\"n\":\"7\",\"f\":\"abc\"}";
+        let Ok(Handoff::Stored { nonce, id, .. }) = check(stamped, &app(), 1 << 20) else {
+            panic!("a stored hand-off")
+        };
+        assert_eq!((nonce.as_str(), id.as_str()), ("7", "abc"));
+        let messages = stored_messages(br#"{"m":[{"a":1},[2]]}"#).unwrap();
+        assert_eq!(messages, vec![r#"{"a":1}"#.to_string(), "[2]".to_string()]);
+        assert!(stored_messages(b"\xff").is_err());
     }
 
     fn app() -> Vec<String> {

@@ -32,6 +32,9 @@ pub(crate) struct PreloadConfig {
     /// the messages in place of the port.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) websocket: Option<String>,
+    /// The origins whose pages reach the host's blob channel (`/__rpcview/blob/` of their
+    /// own origin: the app's custom protocols): binary payloads and large messages go there.
+    pub(crate) blob_origins: Vec<String>,
 }
 
 /// The names a page at one origin may use (its capability's grant).
@@ -161,6 +164,7 @@ mod tests {
             max_message_bytes: 1 << 20,
             max_depth: 64,
             websocket: None,
+            blob_origins: vec!["app://localhost".into()],
         };
         let script = cfg.script();
         assert!(script.starts_with("// rpcview preload"));
@@ -169,7 +173,9 @@ mod tests {
             "{script}"
         );
         assert!(
-            script.ends_with(r#""maxDepth":64,"console":["error","warn"]});"#),
+            script.ends_with(
+                r#""maxDepth":64,"console":["error","warn"],"blobOrigins":["app://localhost"]});"#
+            ),
             "{script}"
         );
         let world = WorldConfig {

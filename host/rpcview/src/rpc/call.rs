@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::bytes::Scope;
 use super::ctx::Ctx;
 use super::error::RpcError;
 use super::handler::{BlockingHandler, BoxFuture, Handler, SubscriptionHandler};
@@ -21,10 +22,17 @@ use super::validate::{join, Validator, Violation};
 pub(crate) type Erased =
     Arc<dyn Fn(Ctx, Value) -> BoxFuture<Result<Box<RawValue>, RpcError>> + Send + Sync>;
 
-/// `result` as JSON text, in one pass (no `Value` in between).
-fn encode<R: Serialize + ?Sized>(name: &str, result: &R) -> Result<Box<RawValue>, RpcError> {
-    serde_json::value::to_raw_value(result)
-        .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
+/// `result` as JSON text, in one pass (no `Value` in between); its [`Bytes`](super::Bytes)
+/// go to the window's store when the call came through a webview.
+fn encode<R: Serialize + ?Sized>(
+    name: &str,
+    ctx: &Ctx,
+    result: &R,
+) -> Result<Box<RawValue>, RpcError> {
+    Scope::with(ctx.extension::<Scope>(), || {
+        serde_json::value::to_raw_value(result)
+    })
+    .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
 }
 
 /// Wraps a method's handler: params decoded, result encoded.
@@ -37,9 +45,9 @@ where
     Arc::new(move |ctx: Ctx, params: Value| {
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
-            let params = decode::<H::Params>(&name, params)?;
-            let result = spawn(&name, ctx.clone(), handler.call(ctx, params)).await??;
-            encode(&name, &result)
+            let params = decode::<H::Params>(&name, &ctx, params)?;
+            let result = spawn(&name, ctx.clone(), handler.call(ctx.clone(), params)).await??;
+            encode(&name, &ctx, &result)
         })
     })
 }
@@ -54,8 +62,9 @@ where
     Arc::new(move |ctx: Ctx, params: Value| {
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
-            let params = decode::<H::Params>(&name, params)?;
+            let params = decode::<H::Params>(&name, &ctx, params)?;
             let guard = InFlight::enter(ctx.stats().clone());
+            let scope = ctx.extension::<Scope>().cloned();
             // Not abortable once started: the handler polls `ctx.is_cancelled()`.
             let (tasks, id) = (ctx.tasks().clone(), ctx.register(None));
             let task = tokio::task::spawn_blocking(move || {
@@ -65,7 +74,9 @@ where
             let outcome = task.await;
             tasks.remove(id);
             let result = outcome.map_err(|e| panicked(&name, e))??;
-            encode(&name, &result)
+            Scope::with(scope.as_ref(), || serde_json::value::to_raw_value(&result)).map_err(|e| {
+                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
+            })
         })
     })
 }
@@ -79,9 +90,9 @@ where
     Arc::new(move |ctx: Ctx, params: Value| {
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
-            let params = decode::<H::Params>(&name, params)?;
-            spawn(&name, ctx.clone(), handler.call(ctx, params)).await?;
-            encode(&name, &())
+            let params = decode::<H::Params>(&name, &ctx, params)?;
+            spawn(&name, ctx.clone(), handler.call(ctx.clone(), params)).await?;
+            encode(&name, &ctx, &())
         })
     })
 }
@@ -96,8 +107,8 @@ where
     Arc::new(move |ctx: Ctx, params: Value| {
         let (f, name) = (f.clone(), name.clone());
         Box::pin(async move {
-            let result = spawn(&name, ctx.clone(), Box::pin(f(ctx, params))).await??;
-            encode(&name, &result)
+            let result = spawn(&name, ctx.clone(), Box::pin(f(ctx.clone(), params))).await??;
+            encode(&name, &ctx, &result)
         })
     })
 }
@@ -115,7 +126,7 @@ where
     Arc::new(move |ctx: Ctx, params: Value, live: Arc<LiveSub>| {
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
-            let params = decode::<H::Params>(&name, params)?;
+            let params = decode::<H::Params>(&name, &ctx, params)?;
             handler.call(ctx, params, Sink::new(live)).await
         })
     })
@@ -129,8 +140,14 @@ pub(crate) enum Run {
     Subscribe(SubErased),
 }
 
-fn decode<P: serde::de::DeserializeOwned>(name: &str, params: Value) -> Result<P, RpcError> {
-    serde_json::from_value(params)
+/// The handler's params from JSON; their [`Bytes`](super::Bytes) are taken from the window's
+/// store when the call came through a webview.
+fn decode<P: serde::de::DeserializeOwned>(
+    name: &str,
+    ctx: &Ctx,
+    params: Value,
+) -> Result<P, RpcError> {
+    Scope::with(ctx.extension::<Scope>(), || serde_json::from_value(params))
         .map_err(|e| RpcError::invalid_params(format!("invalid params for '{name}': {e}")))
 }
 

@@ -8,6 +8,7 @@ pub mod openrpc;
 
 mod allow;
 mod api;
+mod bytes;
 mod call;
 mod ctx;
 mod emit;
@@ -27,6 +28,9 @@ mod validate;
 
 pub use allow::Allow;
 pub use api::{Api, BuildError};
+pub use bytes::{BlobError, Bytes};
+#[cfg(feature = "webview")]
+pub(crate) use bytes::{Blobs, Scope as BlobScope};
 pub use capability::{Capability, Grant};
 pub use ctx::{CallSite, Ctx};
 pub use emit::{EmitError, Emitter};

@@ -16,6 +16,8 @@ pub struct Stats {
     refused: AtomicU64,
     dropped: AtomicU64,
     subscriptions: AtomicI64,
+    stored_in: AtomicU64,
+    stored_out: AtomicU64,
 }
 
 impl Stats {
@@ -38,6 +40,23 @@ impl Stats {
     /// How many replies were dropped because their page reloaded or their window closed.
     pub fn replies_dropped(&self) -> u64 {
         self.dropped.load(Ordering::SeqCst)
+    }
+    /// How many hand-offs from pages, and deliveries to them, were too large for a string
+    /// and went as a body on the blob channel instead: `(from pages, to pages)`.
+    pub fn stored_transfers(&self) -> (u64, u64) {
+        (
+            self.stored_in.load(Ordering::SeqCst),
+            self.stored_out.load(Ordering::SeqCst),
+        )
+    }
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn count_stored(&self, from_page: bool) {
+        let counter = if from_page {
+            &self.stored_in
+        } else {
+            &self.stored_out
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
     }
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn count_dropped(&self) {

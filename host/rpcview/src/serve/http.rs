@@ -97,6 +97,7 @@ impl Inner {
             max_depth: self.router.limits().max_depth,
             console: Vec::new(),
             websocket: Some(format!("ws://{host}{WS_PATH}?token={}", self.token)),
+            blob_origins: Vec::new(),
         };
         Response::builder()
             .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")

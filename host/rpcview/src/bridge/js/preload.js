@@ -19,11 +19,20 @@
 // subscriptions; the inbound dispatcher; invoke, notify, subscribe, on, once; the page's
 // errors to the host's log; freeze and define `window.api`.
 //
+// Binary data (`ArrayBuffer`, typed arrays, `DataView`) in params, and the host's `Bytes` in
+// results and pushes, never travel as JSON numbers: at an origin that reaches the host's blob
+// channel (`/__rpcview/blob/` of the app's own custom protocol), the bytes are the body of a
+// `fetch` (a POST before the call leaves, a GET when a reply names them) and the JSON holds
+// `{"$blob": id}`; elsewhere (browser mode, a dev server) they are inline as
+// `{"$base64": text}`. Either way the page gets a `Uint8Array`. A hand-off or a delivery too
+// large to pass as a string goes the same way (by size, as rpcview-bench measured it).
+//
 // `config` (built by the host, `bridge::scripts::PreloadConfig`): `pages` (by origin, the names
 // a page there may use: `methods`, `notifications`, `events`, `subscriptions`, from the
 // window's capabilities), `bridge` (the DOM event names shared with the world script), `codes`
-// (the host's error codes, by name), `maxMessageBytes` and `maxDepth`; in browser mode
-// `websocket`, the URL (with the token) of the host's WebSocket, in place of the port.
+// (the host's error codes, by name), `maxMessageBytes` and `maxDepth`, `blobOrigins` (the
+// origins that reach the blob channel); in browser mode `websocket`, the URL (with the token)
+// of the host's WebSocket, in place of the port.
 (function rpcviewPreload(config) {
   'use strict';
 
@@ -88,6 +97,23 @@
   const wsSend = WebSocketCtor ? uncurry(WebSocketCtor.prototype.send) : undefined;
   const wsReadyState = WebSocketCtor ? uncurry(getOwnPropertyDescriptor(WebSocketCtor.prototype, 'readyState').get) : undefined;
   const messageDataOf = WebSocketCtor ? uncurry(getOwnPropertyDescriptor(win.MessageEvent.prototype, 'data').get) : undefined;
+  const promiseThen = PromiseCtor.prototype.then;
+  const stringIncludes = uncurry(String.prototype.includes);
+  const numberToString = uncurry(Number.prototype.toString);
+  const objectToString = uncurry(Object.prototype.toString);
+  const fromCharCode = String.fromCharCode;
+  const ArrayBufferCtor = win.ArrayBuffer;
+  const isView = ArrayBufferCtor.isView;
+  const Uint8ArrayCtor = win.Uint8Array;
+  const fetchFn = win.fetch;
+  const ResponseProto = win.Response ? win.Response.prototype : undefined;
+  const responseArrayBuffer = ResponseProto ? uncurry(ResponseProto.arrayBuffer) : undefined;
+  const responseText = ResponseProto ? uncurry(ResponseProto.text) : undefined;
+  const responseOk = ResponseProto ? uncurry(getOwnPropertyDescriptor(ResponseProto, 'ok').get) : undefined;
+  const cryptoObj = win.crypto;
+  const getRandomValues = cryptoObj && win.Crypto ? uncurry(win.Crypto.prototype.getRandomValues) : undefined;
+  const btoaFn = win.btoa;
+  const atobFn = win.atob;
 
   /** Defines an own data property, so no setter on a prototype can intercept the write. */
   const put = (obj, key, value) =>
@@ -195,14 +221,15 @@
     return freeze({
       __proto__: null,
       post: (texts) => out('{"n":"' + nonce + '","m":[' + arrayJoin(texts, ',') + ']}'),
+      postStored: (id) => out('{"n":"' + nonce + '","f":"' + id + '"}'),
       log: (detail) => out(detail),
-      listen: (receive) =>
+      listen: (accept) =>
         addEventListener(port, Ev.in, (event) => {
           const text = detailOf(event);
           if (typeof text !== 'string') return;
           const delivery = jsonParse(text);
           if (delivery === null || typeof delivery !== 'object' || !hasOwn(delivery, 'n') || !hasOwn(delivery, 'm')) return;
-          receive(delivery.n, delivery.m);
+          accept(delivery, text);
         }),
     });
   };
@@ -242,19 +269,109 @@
         }
         for (let i = 0; i < texts.length; i++) wsSend(socket, texts[i]);
       },
+      postStored: () => {},
       log: () => {},
-      listen: (receive, lost) => {
+      listen: (accept, lost) => {
         onClosed = lost;
         addEventListener(socket, 'message', (event) => {
           const text = messageDataOf(event);
           if (typeof text !== 'string') return;
           const msg = jsonParse(text);
-          receive(nonce, isArray(msg) ? msg : [msg]);
+          accept({ __proto__: null, n: nonce, m: isArray(msg) ? msg : [msg] }, text);
         });
       },
     });
   };
   const transport = config.websocket ? webSocketTransport(config.websocket) : portTransport();
+
+  // ---- The blob channel: bytes, and what is too large for a string, as fetch bodies ---------
+  const blobOrigins = config.blobOrigins || [];
+  let blobBase;
+  for (let i = 0; i < blobOrigins.length; i++) {
+    if (!config.websocket && fetchFn !== undefined && getRandomValues !== undefined && blobOrigins[i] === win.location.origin) {
+      blobBase = win.location.origin + '/__rpcview/blob/';
+    }
+  }
+  /** `promise.then(ok, fail)` with the original `then`, on a promise no page script can reach. */
+  const then = (promise, ok, fail) => apply(promiseThen, sealed(promise), [ok, fail]);
+  /** 128 random bits, as hex: the name of an upload. */
+  const freshId = () => {
+    const raw = new Uint8ArrayCtor(16);
+    getRandomValues(cryptoObj, raw);
+    let id = '';
+    for (let i = 0; i < 16; i++) id += (raw[i] < 16 ? '0' : '') + numberToString(raw[i], 16);
+    return id;
+  };
+  /** The body of a blob-channel response, read with `read`; rejects with the host's reason. */
+  const bodyOf = (response, read) => {
+    if (!responseOk(response)) {
+      return then(responseText(response), (why) => {
+        throw new RpcError(Code.INTERNAL_ERROR, 'the host refused a binary payload: ' + why);
+      });
+    }
+    return sealed(read(response));
+  };
+  const blobRequest = (id, init, read) => then(apply(fetchFn, win, [blobBase + id, init]), (response) => bodyOf(response, read));
+  /** Stores `body` (bytes or text) on the host under the fresh id `id`. */
+  const upload = (id, body) => blobRequest(id, { __proto__: null, method: 'POST', body, cache: 'no-store' }, responseText);
+  /** Takes what the host stored under `id`, as an ArrayBuffer (or text). */
+  const download = (id, read) => blobRequest(id, { __proto__: null, method: 'GET', cache: 'no-store' }, read);
+
+  /** The bytes of an ArrayBuffer, typed array or DataView, as a Uint8Array; else undefined. */
+  const bytesOf = (value) => {
+    if (apply(isView, ArrayBufferCtor, [value])) return new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength);
+    if (objectToString(value) === '[object ArrayBuffer]') return new Uint8ArrayCtor(value);
+    return undefined;
+  };
+  const base64Of = (bytes) => {
+    const parts = [];
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      put(parts, parts.length, apply(fromCharCode, undefined, bytes.subarray(i, i + 0x8000)));
+    }
+    return apply(btoaFn, win, [arrayJoin(parts, '')]);
+  };
+  const bytesOfBase64 = (text) => {
+    const raw = apply(atobFn, win, [text]);
+    const bytes = new Uint8ArrayCtor(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = charCodeAt(raw, i);
+    return bytes;
+  };
+  /**
+   * The JSON of binary `data` in params: a reference to an upload (collected in `blobs`, sent
+   * before the message) at an origin with the blob channel, else inline base64.
+   */
+  const bytesJson = (data, blobs) => {
+    if (blobs === undefined) return '{"$base64":' + jsonStringify(base64Of(data)) + '}';
+    const id = freshId();
+    put(blobs, blobs.length, { __proto__: null, id, data });
+    return '{"$blob":"' + id + '"}';
+  };
+  /**
+   * Replaces, in a message from the host, every `{"$base64": text}` with its bytes and
+   * collects every `{"$blob": id}` in `refs` (to fetch), as `{parent, key, id}`.
+   */
+  const findBytes = (value, refs) => {
+    if (value === null || typeof value !== 'object') return;
+    const keys = isArray(value) ? undefined : objectKeys(value);
+    const n = keys === undefined ? value.length : keys.length;
+    for (let i = 0; i < n; i++) {
+      const key = keys === undefined ? i : keys[i];
+      const item = value[key];
+      if (item === null || typeof item !== 'object') continue;
+      if (!isArray(item)) {
+        const inner = objectKeys(item);
+        if (inner.length === 1 && inner[0] === '$base64' && typeof item.$base64 === 'string') {
+          put(value, key, bytesOfBase64(item.$base64));
+          continue;
+        }
+        if (inner.length === 1 && inner[0] === '$blob' && typeof item.$blob === 'string') {
+          if (refs !== undefined) put(refs, refs.length, { __proto__: null, parent: value, key, id: item.$blob });
+          continue;
+        }
+      }
+      findBytes(item, refs);
+    }
+  };
 
   // ---- Outbound: one hand-off per microtask --------------------------------------------------
   // Calls made in the same microtask leave as one message (each still its own JSON-RPC call,
@@ -271,9 +388,77 @@
     queue = [];
     queuedChars = 0;
     if (live.length === 0) return;
-    transport.post(live);
+    post(live);
+  };
+  // A hand-off this large goes as the body of an upload, and the port carries only its id
+  // (the host's bridge::STORED_DELIVERY_BYTES is the same size the other way).
+  const STORED_HANDOFF_CHARS = 256 * 1024;
+  const WAITING = 0;
+  const STORED = 1;
+  const INLINE = 2;
+  const posting = []; // hand-offs behind one still uploading, in order
+  const releasePosts = () => {
+    while (posting.length > 0 && posting[0].state !== WAITING) {
+      const slot = arrayShift(posting);
+      if (slot.state === STORED) transport.postStored(slot.id);
+      else transport.post(slot.texts);
+    }
+  };
+  const post = (texts) => {
+    let chars = 0;
+    for (let i = 0; i < texts.length; i++) chars += texts[i].length;
+    if (blobBase !== undefined && chars >= STORED_HANDOFF_CHARS) {
+      const slot = { __proto__: null, state: WAITING, id: freshId(), texts };
+      put(posting, posting.length, slot);
+      const stored = () => {
+        slot.state = STORED;
+        releasePosts();
+      };
+      const inline = () => {
+        slot.state = INLINE; // the channel failed: as a string after all
+        releasePosts();
+      };
+      then(upload(slot.id, '{"m":[' + arrayJoin(texts, ',') + ']}'), stored, inline);
+    } else if (posting.length > 0) {
+      put(posting, posting.length, { __proto__: null, state: INLINE, texts });
+    } else {
+      transport.post(texts);
+    }
+  };
+  // Messages behind one whose bytes are still uploading wait for it, so they leave in order.
+  const held = []; // {state: WAITING, SENT (1) or DROPPED (2), text}
+  const release = () => {
+    while (held.length > 0 && held[0].state !== WAITING) {
+      const slot = arrayShift(held);
+      if (slot.state === 1) enqueue(slot.text);
+    }
   };
   const send = (text) => {
+    if (held.length > 0) put(held, held.length, { __proto__: null, state: 1, text });
+    else enqueue(text);
+  };
+  /** Sends `text` once its `blobs` are uploaded; `fail(error)` if one is refused. */
+  const sendAfterUploads = (text, blobs, fail) => {
+    const slot = { __proto__: null, state: WAITING, text };
+    put(held, held.length, slot);
+    let left = blobs.length;
+    for (let i = 0; i < blobs.length; i++) {
+      const uploaded = () => {
+        if (--left === 0 && slot.state === WAITING) {
+          slot.state = 1;
+          release();
+        }
+      };
+      const refused = (error) => {
+        if (slot.state !== WAITING) return;
+        slot.state = 2;
+        fail(error);
+        release();
+      };
+      then(upload(blobs[i].id, blobs[i].data), uploaded, refused);
+    }
+  };
+  const enqueue = (text) => {
     if (queue.length > 0 && queuedChars + text.length > HANDOFF_CHARS) flush();
     put(queue, queue.length, text);
     queuedChars += text.length;
@@ -311,7 +496,7 @@
    * are `null` without reading the prototype; boxed primitives are unboxed with the original
    * `valueOf`. Throws on cycles and BigInt, as JSON.stringify does.
    */
-  const toJson = (value, seen) => {
+  const toJson = (value, seen, blobs) => {
     if (value === null) return 'null';
     switch (typeof value) {
       case 'string':
@@ -327,14 +512,16 @@
       default:
         return undefined; // undefined, functions, symbols: left out (null in arrays)
     }
+    const data = bytesOf(value);
+    if (data !== undefined) return bytesJson(data, blobs);
     if (hasOwn(value, 'toJSON') && typeof value.toJSON === 'function') {
-      return toJson(apply(value.toJSON, value, ['']), seen);
+      return toJson(apply(value.toJSON, value, ['']), seen, blobs);
     }
     const time = unbox(dateGetTime, value);
     if (time !== undefined) return NumberIsFinite(time) ? jsonStringify(dateToISOString(value)) : 'null';
     for (const valueOf of [numberValueOf, stringValueOf, booleanValueOf]) {
       const primitive = unbox(valueOf, value);
-      if (primitive !== undefined) return toJson(primitive, seen);
+      if (primitive !== undefined) return toJson(primitive, seen, blobs);
     }
     if (setHas(seen, value)) throw new TypeErrorCtor('params are cyclic: not JSON');
     // The envelope is level 1 and the params level 2 of the host's Limits::max_depth.
@@ -349,7 +536,7 @@
     const parts = [];
     if (isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const item = hasOwn(value, i) ? toJson(value[i], seen) : 'null';
+        const item = hasOwn(value, i) ? toJson(value[i], seen, blobs) : 'null';
         put(parts, parts.length, item === undefined ? 'null' : item);
       }
       setDelete(seen, value);
@@ -357,15 +544,18 @@
     }
     const keys = objectKeys(value);
     for (let i = 0; i < keys.length; i++) {
-      const item = toJson(value[keys[i]], seen);
+      const item = toJson(value[keys[i]], seen, blobs);
       if (item !== undefined) put(parts, parts.length, jsonStringify(keys[i]) + ':' + item);
     }
     setDelete(seen, value);
     return '{' + arrayJoin(parts, ',') + '}';
   };
 
-  /** JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope. */
-  const envelope = (id, method, params) => {
+  /**
+   * JSON text of one call; built by hand so no patched `toJSON` can rewrite the envelope.
+   * Binary params are collected in `blobs` (to upload first), or inline when it is undefined.
+   */
+  const envelope = (id, method, params, blobs) => {
     let text = '{"jsonrpc":"2.0"';
     if (id !== undefined) text += ',"id":' + id;
     text += ',"method":' + jsonStringify(method);
@@ -373,7 +563,7 @@
       if (params === null || typeof params !== 'object') {
         throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' must be an object or an array, or left out`);
       }
-      const p = toJson(params, new SetCtor());
+      const p = toJson(params, new SetCtor(), blobs);
       if (typeof p !== 'string') throw new RpcError(Code.INVALID_PARAMS, `params of '${method}' are not JSON`);
       text += ',"params":' + p;
     }
@@ -401,6 +591,13 @@
     for (let i = 0; i < queue.length; i++) {
       if (queue[i] === text) {
         queue[i] = undefined;
+        return true;
+      }
+    }
+    for (let i = 0; i < held.length; i++) {
+      if (held[i].text === text && held[i].state !== 2) {
+        held[i].state = 2;
+        release();
         return true;
       }
     }
@@ -633,8 +830,84 @@
     }
   };
 
+  /**
+   * What the transport hands over: a delivery `{n, m, [b], [f]}` (and its text), taken in
+   * order. `f` names a delivery stored on the blob channel (fetched, then read as this one);
+   * `b` lists the messages that name bytes to fetch first. Deliveries after one still
+   * fetching wait for it, so replies and pushes keep the host's order.
+   */
+  const inbox = [];
+  const drain = () => {
+    while (inbox.length > 0 && inbox[0].ready) {
+      const slot = arrayShift(inbox);
+      receive(slot.to, slot.batch);
+    }
+  };
+  const accept = (delivery, text) => {
+    const to = delivery.n;
+    if (to !== nonce && to !== '*') return;
+    if (!isArray(delivery.m)) return;
+    const field = (d, key) => (blobBase !== undefined && hasOwn(d, key) ? d[key] : undefined);
+    const stored = field(delivery, 'f');
+    if (blobBase === undefined && stringIncludes(text, '{"$base64":"')) {
+      for (let i = 0; i < delivery.m.length; i++) findBytes(delivery.m[i], undefined);
+    }
+    const marked = field(delivery, 'b');
+    if (stored === undefined && marked === undefined && inbox.length === 0) return receive(to, delivery.m);
+    const slot = { __proto__: null, ready: false, to, batch: delivery.m };
+    put(inbox, inbox.length, slot);
+    const done = () => {
+      slot.ready = true;
+      drain();
+    };
+    if (typeof stored !== 'string') return fetchMarked(slot, marked, done);
+    const read = (body) => {
+      const d = jsonParse(body);
+      slot.batch = d !== null && typeof d === 'object' && isArray(d.m) ? d.m : [];
+      fetchMarked(slot, d !== null && typeof d === 'object' ? field(d, 'b') : undefined, done);
+    };
+    then(download(stored, responseText), read, (error) => {
+      report(error); // its calls time out or stay pending: nothing else names them
+      done();
+    });
+  };
+  /** Fetches the bytes the messages `marked` (indices into `slot.batch`) name, then `done`. */
+  const fetchMarked = (slot, marked, done) => {
+    if (!isArray(marked)) return done();
+    const refs = [];
+    for (let i = 0; i < marked.length; i++) {
+      const at = marked[i];
+      const msg = slot.batch[at];
+      const before = refs.length;
+      findBytes(msg, refs);
+      for (let j = before; j < refs.length; j++) refs[j].at = at;
+    }
+    if (refs.length === 0) return done();
+    let left = refs.length;
+    const one = () => {
+      if (--left === 0) done();
+    };
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i];
+      const fetched = (buffer) => {
+        put(ref.parent, ref.key, new Uint8ArrayCtor(buffer));
+        one();
+      };
+      const failed = (error) => {
+        // The message cannot be delivered whole: a reply becomes its error, a push is dropped.
+        const msg = slot.batch[ref.at];
+        if (msg !== null && typeof msg === 'object' && hasOwn(msg, 'id')) {
+          slot.batch[ref.at] = { __proto__: null, id: msg.id, error: { __proto__: null, code: Code.INTERNAL_ERROR, message: error && error.message ? error.message : 'could not fetch a binary payload' } };
+        } else {
+          slot.batch[ref.at] = null;
+        }
+        one();
+      };
+      then(download(ref.id, responseArrayBuffer), fetched, failed);
+    }
+  };
+
   // ---- The API ----------------------------------------------------------------------------
-  const promiseThen = PromiseCtor.prototype.then;
   /**
    * What a sealed promise names as its constructor: its species is the original `Promise`,
    * whatever a page script later sets as `Promise[Symbol.species]` (`then`, `catch` and
@@ -677,9 +950,10 @@
     return sealed(new PromiseCtor((resolve, reject) => {
       if (!isAllowed(Kind.REQUEST, method)) return reject(refusal(Kind.REQUEST, method));
       const id = ++lastId;
+      const blobs = blobBase !== undefined ? [] : undefined;
       let text;
       try {
-        text = envelope(id, method, params);
+        text = envelope(id, method, params, blobs);
       } catch (error) {
         return reject(error);
       }
@@ -713,9 +987,17 @@
         ]);
       }
       mapSet(pending, id, entry);
-      send(text);
+      sendWith(text, blobs, (error) => {
+        if (settle(id) !== undefined) reject(error);
+      });
     }));
   }
+
+  /** Sends `text`, after uploading its `blobs` if it has any; `fail(error)` if one is refused. */
+  const sendWith = (text, blobs, fail) => {
+    if (blobs !== undefined && blobs.length > 0) sendAfterUploads(text, blobs, fail);
+    else send(text);
+  };
 
   /**
    * Starts a subscription: resolves, once the host accepted it, with `{id, unsubscribe(),
@@ -738,9 +1020,10 @@
         if (rec[hook] !== undefined && typeof rec[hook] !== 'function') return reject(new TypeErrorCtor(`api.subscribe: ${hook} must be a function`));
       }
       const id = ++lastId;
+      const blobs = blobBase !== undefined ? [] : undefined;
       let text;
       try {
-        text = envelope(id, name, params);
+        text = envelope(id, name, params, blobs);
       } catch (error) {
         return reject(error);
       }
@@ -775,7 +1058,9 @@
         addEventListener(signal, 'abort', rec.onAbort, { __proto__: null, once: true });
       }
       mapSet(pending, id, entry);
-      send(text);
+      sendWith(text, blobs, (error) => {
+        if (settle(id) !== undefined) entry.reject(error);
+      });
     }));
   }
 
@@ -786,7 +1071,8 @@
    */
   function notify(method, params) {
     if (!isAllowed(Kind.NOTIFICATION, method)) throw refusal(Kind.NOTIFICATION, method);
-    send(envelope(undefined, method, params));
+    const blobs = blobBase !== undefined ? [] : undefined;
+    sendWith(envelope(undefined, method, params, blobs), blobs, report);
   }
 
   /**
@@ -922,7 +1208,7 @@
   });
   for (const fn of [invoke, notify, subscribe, on, once, listenerCount, pendingCount, subscriptionCount]) freeze(fn);
   defineProperty(win, 'api', { __proto__: null, value: api, enumerable: true, writable: false, configurable: false });
-  transport.listen(receive, () => {
+  transport.listen(accept, () => {
     // The host's socket closed: it cancelled this page's calls and streams, so say so here.
     const lost = () => new RpcError(Code.INTERNAL_ERROR, 'the connection to the host closed');
     const ids = [];
