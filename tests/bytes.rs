@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rpcview::testing::{Page, TestApp, TestError};
-use rpcview::{Api, Bytes, Ctx, RpcError};
+use rpcview::{Api, Bytes, Ctx, RpcError, Sink, Target};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -74,6 +74,18 @@ fn api(raw_calls: Arc<AtomicUsize>) -> Api {
         .method("bytes.echo", |_: Ctx, (data,): (Bytes,)| async move {
             Ok::<_, RpcError>(data)
         })
+        .subscription(
+            "bytes.chunks",
+            |_: Ctx, p: Make, sink: Sink<Bytes>| async move {
+                // Chunks of 64 KiB of the pattern, each its own item.
+                let data: Vec<u8> = (0..p.size).map(pattern).collect();
+                for chunk in data.chunks(64 << 10) {
+                    sink.send(&Bytes::from(chunk.to_vec())).await?;
+                }
+                Ok(())
+            },
+        )
+        .event::<File>("bytes.arrived")
         .method("text.make", |_: Ctx, p: Make| async move {
             Ok::<_, RpcError>("é".repeat(p.size / 2))
         })
@@ -120,8 +132,10 @@ fn launch() -> Result<(TestApp, Arc<AtomicUsize>), TestError> {
 fn bytes_arrive_as_uint8array_both_ways_without_base64() -> Result<(), TestError> {
     let (app, _) = launch()?;
     // Host -> page: a Uint8Array with the right bytes, in nested results too.
+    let stats = app.handle().stats().clone();
     let n: Value = app.eval("api.invoke('bytes.make', {size: 100000}).then(checked)")?;
     assert_eq!(n, json!(100000));
+    assert_eq!(stats.blob_transfers(), (0, 1), "fetched as a body");
     let files: Value = app.eval(
         "api.invoke('bytes.files').then((fs) => fs.map((f) => [f.name, f.data instanceof Uint8Array, new TextDecoder().decode(f.data), f.data.length]))",
     )?;
@@ -155,6 +169,7 @@ fn bytes_arrive_as_uint8array_both_ways_without_base64() -> Result<(), TestError
         ])
     );
     assert_eq!(s70k, sum(&(0..70000).map(pattern).collect::<Vec<_>>()));
+    assert_eq!(stats.blob_transfers(), (4, 3), "uploaded as bodies");
     // Positional params and a round trip.
     let echoed: Value = app
         .eval("api.invoke('bytes.echo', [new Uint8Array([9, 8, 7])]).then((b) => Array.from(b))")?;
@@ -166,6 +181,52 @@ fn bytes_arrive_as_uint8array_both_ways_without_base64() -> Result<(), TestError
         .unwrap_or_default()
         .to_owned();
     assert_eq!(reference.len(), 32, "{:?}", call.params);
+    Ok(())
+}
+
+#[test]
+fn streams_and_events_carry_bytes_too() -> Result<(), TestError> {
+    let (app, _) = launch()?;
+    let stats = app.handle().stats().clone();
+    // A subscription's items: each a Uint8Array, in order, the whole made again in the page.
+    let streamed: Value = app.eval(
+        r#"(async () => {
+            const parts = [];
+            const sub = await api.subscribe('bytes.chunks', {size: 1000000});
+            for await (const chunk of sub) parts.push(chunk);
+            const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+            let at = 0;
+            for (const p of parts) { all.set(p, at); at += p.length; }
+            return [parts.length, parts.every((p) => p instanceof Uint8Array), checked(all)];
+          })()"#,
+    )?;
+    assert_eq!(streamed, json!([16, true, 1000000]));
+    // Each item's bytes were a body the page fetched from the blob channel, not base64 in
+    // the JSON.
+    assert_eq!(stats.blob_transfers(), (0, 16));
+    // An event's bytes (sent inline: one payload, any number of windows) are a Uint8Array too.
+    app.eval::<Value>(
+        "new Promise((resolve) => { window.arrived = []; api.on('bytes.arrived', (f) => arrived.push([f.name, f.data instanceof Uint8Array, Array.from(f.data)])); resolve(null); })",
+    )?;
+    app.handle()
+        .emitter()
+        .emit(
+            Target::All,
+            "bytes.arrived",
+            &File {
+                name: "pushed".into(),
+                data: Bytes::from_static(&[4, 5, 6]),
+            },
+        )
+        .map_err(|e| TestError::App(e.to_string()))?;
+    app.wait_for("window.arrived.length === 1")?;
+    let arrived: Value = app.eval("window.arrived[0]")?;
+    assert_eq!(arrived, json!(["pushed", true, [4, 5, 6]]));
+    assert_eq!(
+        stats.blob_transfers(),
+        (0, 16),
+        "an event's bytes are inline"
+    );
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use wry::http::{header, Method, Request, Response, StatusCode};
 
-use crate::rpc::{BlobError, Blobs};
+use crate::rpc::{BlobError, Blobs, Stats};
 
 /// Where the page reaches the store, under its own origin.
 pub(crate) const BLOB_PATH: &str = "/__rpcview/blob/";
@@ -26,6 +26,7 @@ pub(crate) fn is_blob(request: &Request<Vec<u8>>) -> bool {
 /// payload, `POST` stores one (its body) under the id in the path.
 pub(crate) fn respond(
     blobs: &Blobs,
+    stats: &Stats,
     owner: &Arc<str>,
     request: Request<Vec<u8>>,
 ) -> Response<Cow<'static, [u8]>> {
@@ -39,13 +40,16 @@ pub(crate) fn respond(
     let method = request.method().clone();
     match method {
         Method::GET => match blobs.take(owner, &id) {
-            Ok(data) => Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/octet-stream")
-                .header(header::CACHE_CONTROL, "no-store")
-                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-                .body(Cow::Owned(Vec::from(data)))
-                .expect("a static response builds"),
+            Ok(data) => {
+                stats.count_blob(false);
+                Response::builder()
+                    .status(StatusCode::OK)
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::CACHE_CONTROL, "no-store")
+                    .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                    .body(Cow::Owned(Vec::from(data)))
+                    .expect("a static response builds")
+            }
             Err(e) => {
                 tracing::warn!(window = %owner, "blob fetch refused: {e}");
                 text(StatusCode::NOT_FOUND, &e.to_string())
@@ -54,7 +58,10 @@ pub(crate) fn respond(
         Method::POST => {
             let body = request.into_body();
             match blobs.put_as(owner, &id, body.into()) {
-                Ok(()) => text(StatusCode::OK, "stored"),
+                Ok(()) => {
+                    stats.count_blob(true);
+                    text(StatusCode::OK, "stored")
+                }
                 Err(e) => {
                     tracing::warn!(window = %owner, "blob upload refused: {e}");
                     let status = match e {
@@ -92,43 +99,62 @@ mod tests {
 
     #[test]
     fn an_upload_is_taken_once_by_its_own_window() {
-        let blobs = Blobs::default();
+        let (blobs, stats) = (Blobs::default(), Stats::default());
         let (main, other): (Arc<str>, Arc<str>) = ("main".into(), "other".into());
         let path = "/__rpcview/blob/abc123";
         assert_eq!(
-            respond(&blobs, &main, req("POST", path, b"data")).status(),
+            respond(&blobs, &stats, &main, req("POST", path, b"data")).status(),
             200
         );
         assert_eq!(
-            respond(&blobs, &main, req("POST", path, b"again")).status(),
+            respond(&blobs, &stats, &main, req("POST", path, b"again")).status(),
             409
         );
-        assert_eq!(respond(&blobs, &other, req("GET", path, b"")).status(), 404);
-        let got = respond(&blobs, &main, req("GET", path, b""));
+        assert_eq!(
+            respond(&blobs, &stats, &other, req("GET", path, b"")).status(),
+            404
+        );
+        let got = respond(&blobs, &stats, &main, req("GET", path, b""));
         assert_eq!(got.status(), 200);
         assert_eq!(&got.body()[..], b"data");
-        assert_eq!(respond(&blobs, &main, req("GET", path, b"")).status(), 404);
+        assert_eq!(
+            respond(&blobs, &stats, &main, req("GET", path, b"")).status(),
+            404
+        );
+        assert_eq!(stats.blob_transfers(), (1, 1));
     }
 
     #[test]
     fn bad_ids_and_methods_are_refused() {
-        let blobs = Blobs::default();
+        let (blobs, stats) = (Blobs::default(), Stats::default());
         let main: Arc<str> = "main".into();
         assert_eq!(
-            respond(&blobs, &main, req("GET", "/__rpcview/blob/", b"")).status(),
+            respond(&blobs, &stats, &main, req("GET", "/__rpcview/blob/", b"")).status(),
             400
         );
         assert_eq!(
-            respond(&blobs, &main, req("GET", "/__rpcview/blob/a%2F..", b"")).status(),
+            respond(
+                &blobs,
+                &stats,
+                &main,
+                req("GET", "/__rpcview/blob/a%2F..", b"")
+            )
+            .status(),
             400
         );
         assert_eq!(
-            respond(&blobs, &main, req("PUT", "/__rpcview/blob/a", b"")).status(),
+            respond(&blobs, &stats, &main, req("PUT", "/__rpcview/blob/a", b"")).status(),
             405
         );
         let full = Blobs::with_limit(2);
         assert_eq!(
-            respond(&full, &main, req("POST", "/__rpcview/blob/a", b"abc")).status(),
+            respond(
+                &full,
+                &stats,
+                &main,
+                req("POST", "/__rpcview/blob/a", b"abc")
+            )
+            .status(),
             413
         );
     }

@@ -33,6 +33,8 @@ pub(crate) struct Host {
     pub(crate) automation: super::automation::Automation,
     /// Binary payloads and large messages waiting between the pages and the host.
     pub(crate) blobs: Blobs,
+    /// Gives freed memory back once the app idles after calls.
+    pub(crate) trim: super::trim::Trim,
 }
 
 impl Host {
@@ -342,9 +344,10 @@ fn webview<'a>(
         .with_devtools(cfg!(debug_assertions));
     for (scheme, assets) in host.schemes.iter() {
         let (assets, csp, blobs) = (assets.clone(), host.csp.clone(), host.blobs.clone());
+        let stats = host.router.stats().clone();
         builder = builder.with_custom_protocol(scheme.clone(), move |id, req| {
             if super::blobs::is_blob(&req) {
-                super::blobs::respond(&blobs, &Arc::from(id), req)
+                super::blobs::respond(&blobs, &stats, &Arc::from(id), req)
             } else {
                 assets.respond(&req, &csp)
             }

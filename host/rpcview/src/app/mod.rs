@@ -18,6 +18,7 @@ mod faults;
 mod glue;
 pub(crate) mod handle;
 mod live;
+mod trim;
 mod watch;
 mod window;
 
@@ -499,6 +500,7 @@ impl App {
                 self.automation || automation::requested_by_env(),
             ),
             blobs: crate::rpc::Blobs::default(),
+            trim: Default::default(),
         };
         heartbeat(&handle);
         let mut live: HashMap<String, Live> = HashMap::new();
@@ -804,6 +806,9 @@ fn on_gone(
 /// Probes every page; notices the ones that stopped (or started again) answering.
 fn on_tick(host: &Host, live: &mut HashMap<String, Live>) -> Option<i32> {
     let now = Instant::now();
+    if host.trim.tick(host.router.stats().handler_runs()) {
+        tracing::debug!("idle after calls: free memory returned to the OS");
+    }
     let mut closing = Vec::new();
     for w in live.values_mut() {
         let (limit, policy) = w.spec.unresponsive;

@@ -559,6 +559,7 @@ impl Endpoint {
             compiled.result.clone(),
             limits.subscription_window,
             ctx.cancel_flag(),
+            ctx.extension::<super::bytes::Scope>().cloned(),
         ));
         self.subs.insert(live.clone());
         let reply = serde_json::value::to_raw_value(&*live.id).expect("a string is JSON");

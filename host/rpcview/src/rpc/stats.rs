@@ -18,6 +18,8 @@ pub struct Stats {
     subscriptions: AtomicI64,
     stored_in: AtomicU64,
     stored_out: AtomicU64,
+    blobs_up: AtomicU64,
+    blobs_down: AtomicU64,
 }
 
 impl Stats {
@@ -48,6 +50,23 @@ impl Stats {
             self.stored_in.load(Ordering::SeqCst),
             self.stored_out.load(Ordering::SeqCst),
         )
+    }
+    /// How many bodies pages uploaded to the blob channel and fetched from it (binary
+    /// payloads and large messages): `(uploaded, fetched)`.
+    pub fn blob_transfers(&self) -> (u64, u64) {
+        (
+            self.blobs_up.load(Ordering::SeqCst),
+            self.blobs_down.load(Ordering::SeqCst),
+        )
+    }
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn count_blob(&self, uploaded: bool) {
+        let counter = if uploaded {
+            &self.blobs_up
+        } else {
+            &self.blobs_down
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
     }
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn count_stored(&self, from_page: bool) {

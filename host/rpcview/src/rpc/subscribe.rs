@@ -76,6 +76,8 @@ pub(crate) struct LiveSub {
     /// The handler's `Ctx::is_cancelled` flag.
     cancelled: Arc<AtomicBool>,
     abort: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Where the items' [`Bytes`](super::Bytes) go: the window's store, in a webview.
+    blobs: Option<super::bytes::Scope>,
 }
 
 impl LiveSub {
@@ -88,6 +90,7 @@ impl LiveSub {
         item: Option<Arc<Validator>>,
         window: usize,
         cancelled: Arc<AtomicBool>,
+        blobs: Option<super::bytes::Scope>,
     ) -> Self {
         Self {
             id,
@@ -100,6 +103,7 @@ impl LiveSub {
             closed: tokio::sync::watch::channel(false).0,
             cancelled,
             abort: Mutex::new(None),
+            blobs,
         }
     }
 
@@ -221,6 +225,10 @@ impl<T: Serialize> Sink<T> {
     }
 
     fn encode(&self, item: &T) -> Result<String, SinkError> {
+        super::bytes::Scope::with(self.live.blobs.as_ref(), || self.encode_here(item))
+    }
+
+    fn encode_here(&self, item: &T) -> Result<String, SinkError> {
         let serialize = |e: serde_json::Error| SinkError::Serialize(e.to_string());
         let text = match &self.live.item {
             Some(check) => {

@@ -838,6 +838,11 @@
    * fetching wait for it, so replies and pushes keep the host's order.
    */
   const inbox = [];
+  /** Decodes the bytes the host sent inline: all of them in browser mode, events' anywhere. */
+  const inlineBytes = (batch, text) => {
+    if (!stringIncludes(text, '{"$base64":"')) return;
+    for (let i = 0; i < batch.length; i++) findBytes(batch[i], undefined);
+  };
   const drain = () => {
     while (inbox.length > 0 && inbox[0].ready) {
       const slot = arrayShift(inbox);
@@ -850,9 +855,7 @@
     if (!isArray(delivery.m)) return;
     const field = (d, key) => (blobBase !== undefined && hasOwn(d, key) ? d[key] : undefined);
     const stored = field(delivery, 'f');
-    if (blobBase === undefined && stringIncludes(text, '{"$base64":"')) {
-      for (let i = 0; i < delivery.m.length; i++) findBytes(delivery.m[i], undefined);
-    }
+    inlineBytes(delivery.m, text);
     const marked = field(delivery, 'b');
     if (stored === undefined && marked === undefined && inbox.length === 0) return receive(to, delivery.m);
     const slot = { __proto__: null, ready: false, to, batch: delivery.m };
@@ -864,6 +867,7 @@
     if (typeof stored !== 'string') return fetchMarked(slot, marked, done);
     const read = (body) => {
       const d = jsonParse(body);
+      if (d !== null && typeof d === 'object' && isArray(d.m)) inlineBytes(d.m, body);
       slot.batch = d !== null && typeof d === 'object' && isArray(d.m) ? d.m : [];
       fetchMarked(slot, d !== null && typeof d === 'object' ? field(d, 'b') : undefined, done);
     };
