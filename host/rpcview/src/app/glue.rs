@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use tao::event_loop::EventLoopProxy;
 
-use super::handle::UserEvent;
+use super::handle::{Replies, Reply, UserEvent};
 use super::{PageLog, PageLogHook, PageLogLevel};
 use crate::bridge::{self, Handoff};
 use crate::rpc::Endpoint;
@@ -27,6 +27,8 @@ pub(crate) struct Glue {
     pub(crate) generation: Rc<Cell<u64>>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) proxy: EventLoopProxy<UserEvent>,
+    /// Where replies wait for the UI thread.
+    pub(crate) replies: std::sync::Arc<Replies>,
     pub(crate) on_page_log: Option<PageLogHook>,
     /// The app's router (limits, counters).
     pub(crate) router: crate::rpc::Router,
@@ -154,16 +156,19 @@ impl Glue {
         for message in messages {
             let (endpoint, proxy) = (endpoint.clone(), self.proxy.clone());
             let (window, nonce, href) = (self.label.clone(), nonce.clone(), href.clone());
+            let replies = self.replies.clone();
             self.runtime.spawn(async move {
                 tracing::trace!(target: crate::PROFILE_TARGET, stage = "task");
                 if let Some(text) = endpoint.handle_page(&nonce, &href, &message).await {
                     tracing::trace!(target: crate::PROFILE_TARGET, stage = "answered");
-                    let _ = proxy.send_event(UserEvent::Deliver {
+                    let generation = Some(generation);
+                    let reply = Reply::To {
                         window,
-                        generation: Some(generation),
+                        generation,
                         nonce,
                         text,
-                    });
+                    };
+                    replies.send(&proxy, reply);
                 }
             });
         }

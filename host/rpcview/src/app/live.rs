@@ -124,6 +124,7 @@ impl Live {
             generation: generation.clone(),
             runtime: host.runtime.clone(),
             proxy: host.handle.proxy.clone(),
+            replies: host.handle.replies.clone(),
             on_page_log: host.on_page_log.clone(),
             logs: Default::default(),
             blobs: host.blobs.clone(),
@@ -293,13 +294,15 @@ fn endpoints(spec: &Window, host: &Host) -> Endpoints {
             } else {
                 endpoint
             };
+            let replies = host.handle.replies.clone();
             let endpoint = endpoint.with_outbox(move |nonce, text| {
-                let _ = proxy.send_event(UserEvent::Deliver {
+                let reply = super::handle::Reply::To {
                     window: label.clone(),
                     generation: None,
                     nonce: nonce.to_owned(),
                     text,
-                });
+                };
+                replies.send(&proxy, reply);
             });
             (origin, endpoint)
         })

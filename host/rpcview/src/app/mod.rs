@@ -464,10 +464,12 @@ impl App {
         };
         let handle = AppHandle {
             proxy: event_loop.create_proxy(),
+            replies: Default::default(),
             router: router.clone(),
             capabilities: Arc::new(self.capabilities),
         };
         let (proxy, on_push) = (handle.proxy.clone(), self.on_push);
+        let replies = handle.replies.clone();
         router
             .emitter()
             .set_sink(Arc::new(move |windows, event: &str, text| {
@@ -475,11 +477,12 @@ impl App {
                     f(&windows, event, &text);
                 }
                 let event = event.to_owned();
-                let _ = proxy.send_event(UserEvent::Push {
+                let push = handle::Reply::Push {
                     windows,
                     event,
                     text,
-                });
+                };
+                replies.send(&proxy, push);
             }));
         let watchers = self
             .watch
@@ -606,15 +609,10 @@ fn on_event(
     None
 }
 
-/// A request from another thread; `Some(code)` ends the loop.
-fn on_user_event(
-    event: UserEvent,
-    target: &EventLoopWindowTarget<UserEvent>,
-    host: &Host,
-    live: &mut HashMap<String, Live>,
-) -> Option<i32> {
-    match event {
-        UserEvent::Deliver {
+/// A reply or push, into its window's outbox (sent at the end of this loop turn).
+fn deliver(reply: handle::Reply, host: &Host, live: &mut HashMap<String, Live>) {
+    match reply {
+        handle::Reply::To {
             window,
             generation,
             nonce,
@@ -629,7 +627,7 @@ fn on_user_event(
                 tracing::debug!(%window, "reply dropped: its page reloaded or its window closed");
             }
         },
-        UserEvent::Push {
+        handle::Reply::Push {
             windows,
             event,
             text,
@@ -640,6 +638,22 @@ fn on_user_event(
                         w.outbox.push(("*".into(), text.clone()));
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A request from another thread; `Some(code)` ends the loop.
+fn on_user_event(
+    event: UserEvent,
+    target: &EventLoopWindowTarget<UserEvent>,
+    host: &Host,
+    live: &mut HashMap<String, Live>,
+) -> Option<i32> {
+    match event {
+        UserEvent::Replies => {
+            for reply in host.handle.replies.take() {
+                deliver(reply, host, live);
             }
         }
         UserEvent::Eval { window, js } => {
