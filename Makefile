@@ -2,7 +2,9 @@
 # Both install what is missing first (.ci/deps), and run headless under Xvfb when there is
 # no display.
 SHELL := /bin/bash
-HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a)
+# -noreset: an X server that resets when its last client leaves refuses connections for a
+# moment, and apps follow each other in one run (rpcview retries GTK's start for that too).
+HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,xvfb-run -a -s "-screen 0 1280x1024x24 -noreset")
 SCREENSHOT ?= target/rpcview-tour.png
 TSC := $(CURDIR)/tests/ts/node_modules/.bin/tsc
 

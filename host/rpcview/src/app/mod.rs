@@ -439,7 +439,7 @@ impl App {
                 return Err(AppError::DuplicateWindow(w.label.clone()));
             }
         }
-        gtk::init().map_err(|e| AppError::Display(e.to_string()))?;
+        init_gtk()?;
         let owned = match self.runtime {
             Some(_) => None,
             None => Some(
@@ -769,6 +769,31 @@ fn on_change(
 }
 
 /// Asks the UI thread to probe every page twice a second, as long as the app runs.
+/// Starts GTK, waiting up to 5 s for a display that is there but refuses connections for a
+/// moment: an X server resets when its last client leaves (Xvfb, as `xvfb-run` starts it,
+/// does), and a connection made during the reset fails. Seen as an app that "failed to
+/// initialize GTK" now and then when apps follow each other under one `xvfb-run` (a test
+/// binary, the bench). With no display at all it fails at once.
+fn init_gtk() -> Result<(), AppError> {
+    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match gtk::init() {
+            Ok(()) => return Ok(()),
+            Err(e) if !display || Instant::now() >= deadline => {
+                return Err(AppError::Display(e.to_string()))
+            }
+            Err(e) => {
+                tracing::debug!(
+                    "GTK did not start ({e}); the display may be resetting: trying again"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
 fn heartbeat(handle: &AppHandle) {
     let proxy = handle.proxy.clone();
     std::thread::Builder::new()

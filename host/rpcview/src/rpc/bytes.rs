@@ -236,6 +236,9 @@ struct Store {
     map: HashMap<(Arc<str>, String), Entry>,
     bytes: usize,
     limit: usize,
+    /// When expired payloads were last dropped (at most once a second, so that many
+    /// payloads waiting at once do not make each store a scan of all).
+    swept: Instant,
 }
 
 #[derive(Debug)]
@@ -261,6 +264,7 @@ impl Blobs {
             map: HashMap::new(),
             bytes: 0,
             limit,
+            swept: Instant::now(),
         })))
     }
 
@@ -283,8 +287,11 @@ impl Blobs {
         data: ::bytes::Bytes,
     ) -> Result<(), BlobError> {
         let mut store = self.lock();
-        store.sweep();
+        store.sweep(false);
         let size = data.len();
+        if store.bytes.saturating_add(size) > store.limit {
+            store.sweep(true);
+        }
         if store.bytes.saturating_add(size) > store.limit {
             return Err(BlobError::Full {
                 size,
@@ -337,8 +344,14 @@ impl Blobs {
 }
 
 impl Store {
-    fn sweep(&mut self) {
+    /// Drops expired payloads: at most once a second unless `now_or_never` (the store is
+    /// full, and expired payloads may be what fills it).
+    fn sweep(&mut self, now_or_never: bool) {
         let now = Instant::now();
+        if !now_or_never && now.duration_since(self.swept) < Duration::from_secs(1) {
+            return;
+        }
+        self.swept = now;
         let mut freed = 0;
         self.map.retain(|_, e| {
             let keep = now.duration_since(e.at) < Blobs::TTL;

@@ -16,10 +16,24 @@ pub struct Stats {
     refused: AtomicU64,
     dropped: AtomicU64,
     subscriptions: AtomicI64,
-    stored_in: AtomicU64,
-    stored_out: AtomicU64,
-    blobs_up: AtomicU64,
-    blobs_down: AtomicU64,
+    /// Hand-offs from pages and deliveries to them that went as bodies.
+    stored: Both,
+    /// Bodies pages uploaded to the blob channel and fetched from it.
+    blobs: Both,
+}
+
+/// A count each way: from pages, to pages.
+#[derive(Debug, Default)]
+struct Both(AtomicU64, AtomicU64);
+
+impl Both {
+    fn get(&self) -> (u64, u64) {
+        (self.0.load(Ordering::SeqCst), self.1.load(Ordering::SeqCst))
+    }
+    fn add(&self, from_page: bool) {
+        let counter = if from_page { &self.0 } else { &self.1 };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl Stats {
@@ -46,36 +60,20 @@ impl Stats {
     /// How many hand-offs from pages, and deliveries to them, were too large for a string
     /// and went as a body on the blob channel instead: `(from pages, to pages)`.
     pub fn stored_transfers(&self) -> (u64, u64) {
-        (
-            self.stored_in.load(Ordering::SeqCst),
-            self.stored_out.load(Ordering::SeqCst),
-        )
+        self.stored.get()
     }
     /// How many bodies pages uploaded to the blob channel and fetched from it (binary
     /// payloads and large messages): `(uploaded, fetched)`.
     pub fn blob_transfers(&self) -> (u64, u64) {
-        (
-            self.blobs_up.load(Ordering::SeqCst),
-            self.blobs_down.load(Ordering::SeqCst),
-        )
+        self.blobs.get()
     }
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn count_blob(&self, uploaded: bool) {
-        let counter = if uploaded {
-            &self.blobs_up
-        } else {
-            &self.blobs_down
-        };
-        counter.fetch_add(1, Ordering::SeqCst);
+        self.blobs.add(uploaded);
     }
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn count_stored(&self, from_page: bool) {
-        let counter = if from_page {
-            &self.stored_in
-        } else {
-            &self.stored_out
-        };
-        counter.fetch_add(1, Ordering::SeqCst);
+        self.stored.add(from_page);
     }
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn count_dropped(&self) {
