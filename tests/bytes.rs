@@ -332,3 +332,27 @@ fn payloads_are_taken_once_and_forged_references_fail_cleanly() -> Result<(), Te
     assert_eq!(twice, json!([200, 409, "x", 404]));
     Ok(())
 }
+
+#[test]
+fn built_ins_a_page_script_patches_after_load_see_no_payload() -> Result<(), TestError> {
+    let (app, _) = launch()?;
+    // Every built-in the bytes path uses, replaced after load to watch or forge: the preload
+    // captured the originals at start, so the calls work and nothing is seen.
+    let seen: Value = app.eval(
+        r#"(async () => {
+            const seen = [];
+            Response.prototype.arrayBuffer = function () { seen.push('arrayBuffer'); return Promise.resolve(new ArrayBuffer(1)); };
+            Response.prototype.text = function () { seen.push('text'); return Promise.resolve('{}'); };
+            ArrayBuffer.isView = () => { seen.push('isView'); return false; };
+            Crypto.prototype.getRandomValues = function (a) { seen.push('random'); return a; };
+            window.fetch = () => { seen.push('fetch'); return Promise.reject(new Error('patched')); };
+            Object.defineProperty(Object.prototype, '$blob', { configurable: true, set(v) { seen.push('set $blob'); } });
+            const down = await api.invoke('bytes.make', {size: 5000}).then(checked);
+            const up = await api.invoke('bytes.digest', {name: 'p', data: made(3000)});
+            delete Object.prototype.$blob;
+            return [down, up.len, up.sum === sum(made(3000)), seen];
+          })()"#,
+    )?;
+    assert_eq!(seen, json!([5000, 3000, true, []]));
+    Ok(())
+}
