@@ -113,9 +113,21 @@ impl Live {
             .default_vbox()
             .ok_or_else(|| fail("tao gave no GTK container".into()))?;
         let mut automation = host.automation.take_context();
-        let webview = webview(spec, host, &generation, &endpoints, automation.as_mut())
-            .build_gtk(vbox)
-            .map_err(|e| fail(e.to_string()))?;
+        let blob_origins: Vec<String> = endpoints
+            .keys()
+            .filter(|o| host.blob_origin(o))
+            .cloned()
+            .collect();
+        let webview = webview(
+            spec,
+            host,
+            &generation,
+            &endpoints,
+            &blob_origins,
+            automation.as_mut(),
+        )
+        .build_gtk(vbox)
+        .map_err(|e| fail(e.to_string()))?;
 
         let glue = Glue {
             label: spec.label.clone(),
@@ -142,11 +154,6 @@ impl Live {
         webview
             .load_url(&spec.url)
             .map_err(|e| fail(e.to_string()))?;
-        let blob_origins = endpoints
-            .keys()
-            .filter(|o| host.blob_origin(o))
-            .cloned()
-            .collect();
         Ok(Live {
             blobs: host.blobs.clone(),
             blob_origins,
@@ -314,6 +321,7 @@ fn webview<'a>(
     host: &Host,
     generation: &Rc<Cell<u64>>,
     endpoints: &Endpoints,
+    blob_origins: &[String],
     context: Option<&'a mut wry::WebContext>,
 ) -> WebViewBuilder<'a> {
     let pages = endpoints
@@ -324,18 +332,9 @@ fn webview<'a>(
         })
         .collect();
     let preload = PreloadConfig {
-        pages,
-        bridge: Default::default(),
-        codes: Default::default(),
-        max_message_bytes: host.router.limits().max_message_bytes,
-        max_depth: host.router.limits().max_depth,
         console: host.console.clone(),
-        websocket: None,
-        blob_origins: endpoints
-            .keys()
-            .filter(|o| host.blob_origin(o))
-            .cloned()
-            .collect(),
+        blob_origins: blob_origins.to_vec(),
+        ..PreloadConfig::new(&host.router, pages)
     };
     let builder = match context {
         Some(context) => WebViewBuilder::new_with_web_context(context),

@@ -64,6 +64,24 @@ impl PageNames {
 }
 
 impl PreloadConfig {
+    /// The config for pages whose names are `pages` (by origin), with `router`'s limits: the
+    /// port transport, no console forwarding, no blob channel (set those fields after).
+    pub(crate) fn new(
+        router: &crate::Router,
+        pages: std::collections::BTreeMap<String, PageNames>,
+    ) -> Self {
+        Self {
+            pages,
+            bridge: Default::default(),
+            codes: Default::default(),
+            max_message_bytes: router.limits().max_message_bytes,
+            max_depth: router.limits().max_depth,
+            console: Vec::new(),
+            websocket: None,
+            blob_origins: Vec::new(),
+        }
+    }
+
     /// The script to inject: `preload.js` applied to this config.
     pub(crate) fn script(&self) -> String {
         apply(PRELOAD_JS, self)

@@ -26,13 +26,11 @@ pub(crate) type Erased =
 /// go to the window's store when the call came through a webview.
 fn encode<R: Serialize + ?Sized>(
     name: &str,
-    ctx: &Ctx,
+    scope: Option<&Scope>,
     result: &R,
 ) -> Result<Box<RawValue>, RpcError> {
-    Scope::with(ctx.extension::<Scope>(), || {
-        serde_json::value::to_raw_value(result)
-    })
-    .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
+    Scope::with(scope, || serde_json::value::to_raw_value(result))
+        .map_err(|e| RpcError::internal(format!("the result of '{name}' did not serialize: {e}")))
 }
 
 /// Wraps a method's handler: params decoded, result encoded.
@@ -46,8 +44,9 @@ where
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
             let params = decode::<H::Params>(&name, &ctx, params)?;
-            let result = spawn(&name, ctx.clone(), handler.call(ctx.clone(), params)).await??;
-            encode(&name, &ctx, &result)
+            let scope = ctx.extension::<Scope>().cloned();
+            let result = spawn(&name, ctx.clone(), handler.call(ctx, params)).await??;
+            encode(&name, scope.as_ref(), &result)
         })
     })
 }
@@ -74,9 +73,7 @@ where
             let outcome = task.await;
             tasks.remove(id);
             let result = outcome.map_err(|e| panicked(&name, e))??;
-            Scope::with(scope.as_ref(), || serde_json::value::to_raw_value(&result)).map_err(|e| {
-                RpcError::internal(format!("the result of '{name}' did not serialize: {e}"))
-            })
+            encode(&name, scope.as_ref(), &result)
         })
     })
 }
@@ -91,8 +88,8 @@ where
         let (handler, name) = (handler.clone(), name.clone());
         Box::pin(async move {
             let params = decode::<H::Params>(&name, &ctx, params)?;
-            spawn(&name, ctx.clone(), handler.call(ctx.clone(), params)).await?;
-            encode(&name, &ctx, &())
+            spawn(&name, ctx.clone(), handler.call(ctx, params)).await?;
+            encode(&name, None, &())
         })
     })
 }
@@ -107,8 +104,9 @@ where
     Arc::new(move |ctx: Ctx, params: Value| {
         let (f, name) = (f.clone(), name.clone());
         Box::pin(async move {
-            let result = spawn(&name, ctx.clone(), Box::pin(f(ctx.clone(), params))).await??;
-            encode(&name, &ctx, &result)
+            let scope = ctx.extension::<Scope>().cloned();
+            let result = spawn(&name, ctx.clone(), Box::pin(f(ctx, params))).await??;
+            encode(&name, scope.as_ref(), &result)
         })
     })
 }

@@ -90,14 +90,8 @@ impl Inner {
             .into_iter()
             .collect();
         let config = PreloadConfig {
-            pages,
-            bridge: Default::default(),
-            codes: Default::default(),
-            max_message_bytes: self.router.limits().max_message_bytes,
-            max_depth: self.router.limits().max_depth,
-            console: Vec::new(),
             websocket: Some(format!("ws://{host}{WS_PATH}?token={}", self.token)),
-            blob_origins: Vec::new(),
+            ..PreloadConfig::new(&self.router, pages)
         };
         Response::builder()
             .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")
