@@ -318,18 +318,17 @@ fn payloads_are_taken_once_and_forged_references_fail_cleanly() -> Result<(), Te
     )?;
     // The preload uses the fetch it captured at start: the page's replacement saw nothing.
     assert_eq!(stolen, json!([10, true]));
-    // A blob the page uploads itself, unnamed by any call, is refused a second time.
-    let twice: Value = app.eval(
+    // A page script's own upload or download (without the window's key, which only the
+    // preload holds) is refused: tests/hostile.rs has the rest of that attack.
+    let own: Value = app.eval(
         r#"(async () => {
             const u = location.origin + '/__rpcview/blob/abcdef0123';
             const a = await fetch(u, {method: 'POST', body: 'x'});
-            const b = await fetch(u, {method: 'POST', body: 'y'});
             const g = await fetch(u);
-            const h = await fetch(u);
-            return [a.status, b.status, await g.text(), h.status];
+            return [a.status, g.status];
           })()"#,
     )?;
-    assert_eq!(twice, json!([200, 409, "x", 404]));
+    assert_eq!(own, json!([403, 403]));
     Ok(())
 }
 

@@ -110,9 +110,9 @@ pub use rpcview_contract as contract;
 
 pub use export::{Export, ExportError};
 pub use rpc::{
-    error, Allow, Api, BlobError, BlockingHandler, BuildError, Bytes, CallLog, CallRecord,
-    CallSite, Capability, Ctx, EmitError, Emitter, Endpoint, Handler, Limits, Router, RpcError,
-    Sink, SinkError, State, Stats, SubscriptionHandler, Target, WindowInfo,
+    error, for_log, Allow, Api, BlobError, BlockingHandler, BuildError, Bytes, CallLog, CallRecord,
+    CallSite, Capability, Clean, Ctx, EmitError, Emitter, Endpoint, Handler, Limits, Router,
+    RpcError, Sink, SinkError, State, Stats, SubscriptionHandler, Target, WindowInfo,
 };
 
 #[cfg(feature = "webview")]

@@ -291,12 +291,14 @@ async fn notes_delete(store: State<Store>, _: Ctx, p: GetNote) -> Result<(), Rpc
 /// A log line from the page, printed by the host.
 async fn app_log(ctx: Ctx, line: LogLine) {
     let window = ctx.window();
+    // The page's text, escaped and cut: it cannot forge a line of ours nor steer the terminal.
+    let message = rpcview::for_log(&line.message);
     match line.level {
-        LogLevel::Info => tracing::debug!(%window, "page: {}", line.message),
-        LogLevel::Warn => tracing::warn!(%window, "page: {}", line.message),
-        LogLevel::Error => tracing::error!(%window, "page: {}", line.message),
+        LogLevel::Info => tracing::debug!(%window, "page: {message}"),
+        LogLevel::Warn => tracing::warn!(%window, "page: {message}"),
+        LogLevel::Error => tracing::error!(%window, "page: {message}"),
     }
-    println!("[page log, {:?}] {}", line.level, line.message);
+    println!("[page log, {:?}] {message}", line.level);
 }
 
 #[cfg(test)]

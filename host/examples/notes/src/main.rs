@@ -227,7 +227,9 @@ fn serve(
 /// One line of the tour's report.
 fn print_step(s: &demo::tour::TourStep) {
     let verdict = if s.ok { "ok  " } else { "FAIL" };
-    println!("  {verdict} {:<28} {}", s.step, s.detail);
+    // The page reports these: escaped, like any text a page sends.
+    let step = rpcview::for_log(&s.step).to_string();
+    println!("  {verdict} {step:<28} {}", rpcview::for_log(&s.detail));
 }
 
 /// What `--log-calls` and `--log-params` ask for.

@@ -125,13 +125,19 @@ impl Assets {
     pub fn respond(&self, request: &Request<Vec<u8>>, csp: &str) -> Response<Cow<'static, [u8]>> {
         let decoded = percent_decode(request.uri().path());
         let Some(body) = self.read(&decoded) else {
-            tracing::warn!(path = %decoded, "asset not found (404)");
+            missing_asset(&decoded);
             return Response::builder()
                 .status(StatusCode::NOT_FOUND)
                 .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
                 .header(header::CONTENT_SECURITY_POLICY, csp)
                 .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-                .body(Cow::Owned(format!("not found: {decoded}").into_bytes()))
+                .body(Cow::Owned(
+                    format!(
+                        "not found: {}",
+                        crate::rpc::log::clean(&decoded, crate::rpc::log::FIELD_CHARS)
+                    )
+                    .into_bytes(),
+                ))
                 .expect("a static response builds");
         };
         Response::builder()
@@ -172,6 +178,15 @@ pub(crate) fn percent_decode(path: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Logs a request for an asset that is not there: its path escaped and cut, at most a burst
+/// a second (a page can ask for any number of missing files).
+pub(crate) fn missing_asset(path: &str) {
+    use crate::rpc::log::{clean, refusal, Throttle, FIELD_CHARS};
+    static THROTTLE: Throttle = Throttle::new();
+    let path = clean(path, FIELD_CHARS);
+    refusal!(THROTTLE, %path, "asset not found (404)");
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use tao::event_loop::EventLoopProxy;
 use super::handle::{Replies, Reply, UserEvent};
 use super::{PageLog, PageLogHook, PageLogLevel};
 use crate::bridge::{self, Handoff};
+use crate::rpc::log::{clean, refusal, Throttle, MESSAGE_CHARS};
 use crate::rpc::Endpoint;
 
 /// The endpoints of a window: one per origin a capability grants it, by origin.
@@ -65,7 +66,8 @@ impl Glue {
         match bridge::check(stamped, &origins, max) {
             Err(refusal) => {
                 self.router.stats().count_refusal();
-                tracing::warn!(window = %self.label, "refused: {refusal}");
+                static THROTTLE: Throttle = Throttle::new();
+                refusal!(THROTTLE, window = %self.label, "refused: {refusal}");
             }
             Ok(Handoff::Log(log)) => {
                 let Some(last) = self.logs.take(self.generation.get()) else {
@@ -80,7 +82,10 @@ impl Glue {
                     "debug" => PageLogLevel::Debug,
                     _ => PageLogLevel::Error,
                 };
-                let (window, message) = (&self.label, &log.message);
+                // Escaped and cut: a page's text cannot start a line of its own in the host's
+                // log, nor send escape sequences to its terminal.
+                let window = &self.label;
+                let message = clean(&log.message, MESSAGE_CHARS);
                 match level {
                     PageLogLevel::Error => {
                         tracing::error!(target: "rpcview::page", %window, "page: {message}")
@@ -130,7 +135,8 @@ impl Glue {
                     }
                     (Err(refusal), _) => {
                         self.router.stats().count_refusal();
-                        tracing::warn!(window = %self.label, "refused a stored hand-off: {refusal}");
+                        static THROTTLE: Throttle = Throttle::new();
+                        refusal!(THROTTLE, window = %self.label, "refused a stored hand-off: {refusal}");
                     }
                     (Ok(_), None) => {}
                 }

@@ -113,6 +113,7 @@ impl Live {
             .default_vbox()
             .ok_or_else(|| fail("tao gave no GTK container".into()))?;
         let mut automation = host.automation.take_context();
+        let channel = super::blobs::Channel::new(&spec.label);
         let blob_origins: Vec<String> = endpoints
             .keys()
             .filter(|o| host.blob_origin(o))
@@ -124,10 +125,12 @@ impl Live {
             &generation,
             &endpoints,
             &blob_origins,
+            &channel,
             automation.as_mut(),
         )
         .build_gtk(vbox)
         .map_err(|e| fail(e.to_string()))?;
+        protocols(&webview, host, &channel);
 
         let glue = Glue {
             label: spec.label.clone(),
@@ -322,6 +325,7 @@ fn webview<'a>(
     generation: &Rc<Cell<u64>>,
     endpoints: &Endpoints,
     blob_origins: &[String],
+    channel: &super::blobs::Channel,
     context: Option<&'a mut wry::WebContext>,
 ) -> WebViewBuilder<'a> {
     let pages = endpoints
@@ -334,27 +338,17 @@ fn webview<'a>(
     let preload = PreloadConfig {
         console: host.console.clone(),
         blob_origins: blob_origins.to_vec(),
+        blob_key: channel.key().to_owned(),
         ..PreloadConfig::new(&host.router, pages)
     };
     let builder = match context {
         Some(context) => WebViewBuilder::new_with_web_context(context),
         None => WebViewBuilder::new(),
     };
-    let mut builder = builder
+    let builder = builder
         .with_id(&spec.label)
         .with_initialization_script_for_main_only(preload.script(), true)
         .with_devtools(cfg!(debug_assertions));
-    for (scheme, assets) in host.schemes.iter() {
-        let (assets, csp, blobs) = (assets.clone(), host.csp.clone(), host.blobs.clone());
-        let stats = host.router.stats().clone();
-        builder = builder.with_custom_protocol(scheme.clone(), move |id, req| {
-            if super::blobs::is_blob(&req) {
-                super::blobs::respond(&blobs, &stats, &Arc::from(id), req)
-            } else {
-                assets.respond(&req, &csp)
-            }
-        });
-    }
     let nav_spec = spec.clone();
     let granted: Vec<String> = endpoints.keys().cloned().collect();
     let generation = generation.clone();
@@ -384,6 +378,38 @@ fn webview<'a>(
                 }
             }
         })
+}
+
+/// Serves the app's custom protocols (its assets, and the blob channel at every origin) to
+/// `webview`, before it loads anything. Registered on its own WebKit context (each webview has
+/// one), so requests need no routing by webview.
+fn protocols(webview: &wry::WebView, host: &Host, channel: &super::blobs::Channel) {
+    use webkit2gtk::WebViewExt;
+    let Some(context) = webview.webview().context() else {
+        tracing::error!(
+            "a WebKitGTK webview without a context: the app's protocols are not served"
+        );
+        return;
+    };
+    for (scheme, assets) in host.schemes.iter() {
+        let (assets, csp, blobs) = (assets.clone(), host.csp.clone(), host.blobs.clone());
+        let (stats, channel) = (host.router.stats().clone(), channel.clone());
+        let gate = (host.blobs.clone(), channel.clone());
+        super::scheme::register(
+            &context,
+            scheme,
+            super::scheme::Protocol {
+                body: move |head: &wry::http::Request<()>| gate.1.body(&gate.0, head),
+                respond: move |req: wry::http::Request<Vec<u8>>| {
+                    if super::blobs::is_blob(&req) {
+                        super::blobs::respond(&blobs, &stats, &channel, req)
+                    } else {
+                        assets.respond(&req, &csp)
+                    }
+                },
+            },
+        );
+    }
 }
 
 impl Drop for Live {

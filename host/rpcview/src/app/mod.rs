@@ -18,12 +18,13 @@ mod faults;
 mod glue;
 pub(crate) mod handle;
 mod live;
+mod scheme;
 mod trim;
 mod watch;
 mod window;
 
 #[cfg(feature = "serve")]
-pub(crate) use assets::{mime_of, percent_decode};
+pub(crate) use assets::{mime_of, missing_asset, percent_decode};
 pub use assets::{Assets, DEFAULT_CSP};
 pub use automation::ENV as AUTOMATION_ENV;
 pub use faults::{CrashPolicy, Fault, GoneReason, Recovery, UnresponsivePolicy};

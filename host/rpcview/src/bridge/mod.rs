@@ -24,6 +24,7 @@ pub(crate) mod webkitgtk;
 
 pub(crate) use scripts::{PageNames, PreloadConfig, WorldConfig};
 
+use crate::rpc::log::{clean, FIELD_CHARS};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -243,8 +244,9 @@ pub(crate) fn check(
         });
     }
     if !s.top {
+        // The frame's URL as the log shows it: escaped and cut (a page picks its length).
         return Err(Refusal::Subframe {
-            href: s.href.into(),
+            href: clean(s.href, FIELD_CHARS).to_string(),
         });
     }
     if !origins.iter().any(|o| o == s.origin) {
@@ -254,7 +256,7 @@ pub(crate) fn check(
             origins.join(", ")
         };
         return Err(Refusal::Origin {
-            got: s.origin.into(),
+            got: clean(s.origin, FIELD_CHARS).to_string(),
             want,
         });
     }

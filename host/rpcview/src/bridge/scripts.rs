@@ -35,6 +35,10 @@ pub(crate) struct PreloadConfig {
     /// The origins whose pages reach the host's blob channel (`/__rpcview/blob/` of their
     /// own origin: the app's custom protocols): binary payloads and large messages go there.
     pub(crate) blob_origins: Vec<String>,
+    /// The window's blob key, which the preload sends with each request on the blob channel
+    /// (the host answers nothing else there): page scripts and other frames never see it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) blob_key: String,
 }
 
 /// The names a page at one origin may use (its capability's grant).
@@ -79,6 +83,7 @@ impl PreloadConfig {
             console: Vec::new(),
             websocket: None,
             blob_origins: Vec::new(),
+            blob_key: String::new(),
         }
     }
 
@@ -183,6 +188,7 @@ mod tests {
             max_depth: 64,
             websocket: None,
             blob_origins: vec!["app://localhost".into()],
+            blob_key: "k".into(),
         };
         let script = cfg.script();
         assert!(script.starts_with("// rpcview preload"));
@@ -192,7 +198,7 @@ mod tests {
         );
         assert!(
             script.ends_with(
-                r#""maxDepth":64,"console":["error","warn"],"blobOrigins":["app://localhost"]});"#
+                r#""maxDepth":64,"console":["error","warn"],"blobOrigins":["app://localhost"],"blobKey":"k"});"#
             ),
             "{script}"
         );

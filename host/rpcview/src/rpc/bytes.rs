@@ -336,6 +336,14 @@ impl Blobs {
         before - store.map.len()
     }
 
+    /// Bytes that could be stored now (after dropping what expired).
+    #[cfg_attr(not(feature = "webview"), allow(dead_code))]
+    pub(crate) fn room(&self) -> usize {
+        let mut store = self.lock();
+        store.sweep(false);
+        store.limit.saturating_sub(store.bytes)
+    }
+
     /// Bytes held now.
     #[cfg_attr(not(feature = "webview"), allow(dead_code))]
     pub(crate) fn held(&self) -> usize {
@@ -365,7 +373,7 @@ impl Store {
 }
 
 /// 128 random bits as hex, from the operating system's source.
-fn fresh_id() -> String {
+pub(crate) fn fresh_id() -> String {
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).expect("the OS random source works");
     raw.iter().map(|b| format!("{b:02x}")).collect()

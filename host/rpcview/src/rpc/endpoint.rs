@@ -6,6 +6,7 @@
 //! once more, into the value the schema checks. The method is found in the [`Router`]'s own
 //! table: no stand-in request through another dispatcher.
 
+use super::log::{refusal, Throttle};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -419,7 +420,8 @@ impl Endpoint {
         let limit = self.router.limits().max_in_flight;
         let _running = Running(self.running.clone());
         if self.running.fetch_add(1, Ordering::SeqCst) >= limit {
-            tracing::warn!(method, window = %self.site.window, limit, "refused: too many calls in flight");
+            static THROTTLE: Throttle = Throttle::new();
+            refusal!(THROTTLE, method, window = %self.site.window, limit, "refused: too many calls in flight");
             return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG)
                 .with_data(serde_json::json!({ "limit": limit, "unit": "calls in flight" })));
         }
@@ -542,7 +544,8 @@ impl Endpoint {
         };
         let limits = self.router.limits();
         if self.subs.len() >= limits.max_subscriptions {
-            tracing::warn!(method, window = %self.site.window, limit = limits.max_subscriptions, "refused: too many live subscriptions");
+            static THROTTLE: Throttle = Throttle::new();
+            refusal!(THROTTLE, method, window = %self.site.window, limit = limits.max_subscriptions, "refused: too many live subscriptions");
             return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG).with_data(
                 serde_json::json!({ "limit": limits.max_subscriptions, "unit": "live subscriptions" }),
             ));
@@ -676,14 +679,16 @@ impl Endpoint {
     fn not_allowed(&self, method: &str) -> RpcError {
         let (window, origin) = (&*self.site.window, &*self.site.origin);
         if self.capabilities.is_empty() {
-            tracing::warn!(method, window, origin, "refused: not in the window's allowlist; add it to the window's Window::allow if the page should use it");
+            static THROTTLE: Throttle = Throttle::new();
+            refusal!(THROTTLE, method, window, origin, "refused: not in the window's allowlist; add it to the window's Window::allow if the page should use it");
             return RpcError::new(error::METHOD_NOT_ALLOWED, error::METHOD_NOT_ALLOWED_MSG)
                 .with_data(
                     serde_json::json!({ "method": method, "window": window, "origin": origin }),
                 );
         }
         let names = self.capabilities.join("', '");
-        tracing::warn!(method, window, origin, capabilities = %names, "refused: no capability grants it; add it to one with Capability::allow if this page should use it");
+        static THROTTLE: Throttle = Throttle::new();
+        refusal!(THROTTLE, method, window, origin, capabilities = %names, "refused: no capability grants it; add it to one with Capability::allow if this page should use it");
         RpcError::new(
             error::METHOD_NOT_ALLOWED,
             format!("{}: no capability grants '{method}' to window '{window}' at {origin}; the capabilities in effect are '{names}' (add it with Capability::allow)", error::METHOD_NOT_ALLOWED_MSG),

@@ -16,6 +16,7 @@ mod endpoint;
 mod fields;
 mod handler;
 mod limits;
+pub(crate) mod log;
 pub(crate) mod observe;
 mod params;
 mod relay;
@@ -28,9 +29,9 @@ mod validate;
 
 pub use allow::Allow;
 pub use api::{Api, BuildError};
-pub use bytes::{BlobError, Bytes};
 #[cfg(feature = "webview")]
-pub(crate) use bytes::{Blobs, Scope as BlobScope};
+pub(crate) use bytes::{fresh_id, Blobs, Scope as BlobScope};
+pub use bytes::{BlobError, Bytes};
 pub use capability::{Capability, Grant};
 pub use ctx::{CallSite, Ctx};
 pub use emit::{EmitError, Emitter};
@@ -38,6 +39,7 @@ pub use endpoint::{Endpoint, CANCEL};
 pub use error::RpcError;
 pub use handler::{BlockingHandler, Handler, State, SubscriptionHandler};
 pub use limits::Limits;
+pub use log::{for_log, Clean};
 pub use observe::{CallLog, CallRecord};
 pub use relay::RELAY;
 pub use router::{AllowedNames, Docs, EventInfo, Info, Kind, MethodInfo, Router, DISCOVER};

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::log::{clean, FIELD_CHARS, MESSAGE_CHARS};
 use super::RpcError;
 
 /// Receives a record of every call a page made, once it was answered.
@@ -79,10 +80,15 @@ impl CallLog {
             (Ok(_), true) => "ok (notification)".to_string(),
             (Err(e), _) => format!("error {} {}", e.code, e.message),
         };
+        // The method and the error message may be the page's text: escaped and cut.
+        let method = clean(&r.method, FIELD_CHARS);
+        let outcome = clean(&outcome, MESSAGE_CHARS);
         if self == CallLog::WithParams {
-            tracing::info!(target: "rpcview::calls", "[{}] {} {:.1?} {outcome} params={}", r.window, r.method, r.duration, r.params);
+            let params = r.params.to_string();
+            let params = clean(&params, MESSAGE_CHARS);
+            tracing::info!(target: "rpcview::calls", "[{}] {method} {:.1?} {outcome} params={params}", r.window, r.duration);
         } else {
-            tracing::info!(target: "rpcview::calls", "[{}] {} {:.1?} {outcome}", r.window, r.method, r.duration);
+            tracing::info!(target: "rpcview::calls", "[{}] {method} {:.1?} {outcome}", r.window, r.duration);
         }
     }
 }

@@ -11,6 +11,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::{Inner, PRELOAD_PATH, WS_PATH};
 use crate::bridge::{PageNames, PreloadConfig};
+use crate::rpc::log::{clean, refusal, Throttle, FIELD_CHARS};
 
 pub(super) type Reply = Response<Full<Bytes>>;
 
@@ -52,8 +53,10 @@ impl Inner {
             .as_deref()
             .is_some_and(|h| self.hosts.iter().any(|ok| ok == h))
         {
-            let host = host.as_deref().unwrap_or("(none)");
-            tracing::warn!(check = "host", %peer, %path, host, "refused: the Host header is not {} or {} (a DNS-rebinding page?)", self.hosts[0], self.hosts[1]);
+            static THROTTLE: Throttle = Throttle::new();
+            let host = clean(host.as_deref().unwrap_or("(none)"), FIELD_CHARS);
+            let path = clean(&path, FIELD_CHARS);
+            refusal!(THROTTLE, check = "host", %peer, %path, %host, "refused: the Host header is not {} or {} (a DNS-rebinding page?)", self.hosts[0], self.hosts[1]);
             return text(
                 StatusCode::FORBIDDEN,
                 format!("refused: Host '{host}' is not this server"),
@@ -72,7 +75,8 @@ impl Inner {
         let token_ok = token_of(req.uri().query()).is_some_and(|t| same(t, &self.token));
         if path == PRELOAD_PATH {
             if !token_ok {
-                tracing::warn!(check = "token", %peer, %path, "refused: the preload is served only with the run's token");
+                static THROTTLE: Throttle = Throttle::new();
+                refusal!(THROTTLE, check = "token", %peer, "refused: the preload is served only with the run's token");
                 return text(StatusCode::FORBIDDEN, "refused: no valid token".into());
             }
             return self.preload(&host);
@@ -105,14 +109,19 @@ impl Inner {
     fn asset(&self, path: &str, token_ok: bool, peer: SocketAddr) -> Reply {
         let decoded = crate::app::percent_decode(path);
         let Some(body) = self.assets.read(&decoded) else {
-            tracing::warn!(path = %decoded, "asset not found (404)");
-            return text(StatusCode::NOT_FOUND, format!("not found: {decoded}"));
+            crate::app::missing_asset(&decoded);
+            return text(
+                StatusCode::NOT_FOUND,
+                format!("not found: {}", clean(&decoded, FIELD_CHARS)),
+            );
         };
         let html =
             decoded.ends_with('/') || decoded.ends_with(".html") || decoded.ends_with(".htm");
         let (mime, body) = if html {
             if !token_ok {
-                tracing::warn!(check = "token", %peer, path = %decoded, "refused: HTML documents are served only with the run's token (open the URL the server printed)");
+                static THROTTLE: Throttle = Throttle::new();
+                let path = clean(&decoded, FIELD_CHARS);
+                refusal!(THROTTLE, check = "token", %peer, %path, "refused: HTML documents are served only with the run's token (open the URL the server printed)");
                 return text(
                     StatusCode::FORBIDDEN,
                     "refused: open the URL the server printed (it carries ?token=…)".into(),

@@ -31,7 +31,7 @@
 // a page there may use: `methods`, `notifications`, `events`, `subscriptions`, from the
 // window's capabilities), `bridge` (the DOM event names shared with the world script), `codes`
 // (the host's error codes, by name), `maxMessageBytes` and `maxDepth`, `blobOrigins` (the
-// origins that reach the blob channel); in browser mode `websocket`, the URL (with the token)
+// origins that reach the blob channel) and `blobKey` (the window's key to it); in browser mode `websocket`, the URL (with the token)
 // of the host's WebSocket, in place of the port.
 (function rpcviewPreload(config) {
   'use strict';
@@ -313,9 +313,15 @@
   };
   const blobRequest = (id, init, read) => then(apply(fetchFn, win, [blobBase + id, init]), (response) => bodyOf(response, read));
   /** Stores `body` (bytes or text) on the host under the fresh id `id`. */
-  const upload = (id, body) => blobRequest(id, { __proto__: null, method: 'POST', body, cache: 'no-store' }, responseText);
+  // The window's key, which the host wants on every blob-channel request: it answers no
+  // other frame and no page script's own fetch (and never reads their bodies). The init and
+  // headers objects have no prototype, so no getter a page script defines can see it.
+  const blobKey = StringCtor(config.blobKey || '');
+  const keyed = () => ({ __proto__: null, 'x-rpcview-blob-key': blobKey });
+  /** Stores `body` (a Uint8Array or text, never a Blob) on the host under the fresh id `id`. */
+  const upload = (id, body) => blobRequest(id, { __proto__: null, method: 'POST', body, cache: 'no-store', headers: keyed() }, responseText);
   /** Takes what the host stored under `id`, as an ArrayBuffer (or text). */
-  const download = (id, read) => blobRequest(id, { __proto__: null, method: 'GET', cache: 'no-store' }, read);
+  const download = (id, read) => blobRequest(id, { __proto__: null, method: 'GET', cache: 'no-store', headers: keyed() }, read);
 
   /** The bytes of an ArrayBuffer, typed array or DataView, as a Uint8Array; else undefined. */
   const bytesOf = (value) => {
