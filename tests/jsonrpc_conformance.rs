@@ -656,11 +656,16 @@ fn calls_beyond_the_in_flight_limit_are_refused_until_some_finish() {
             busy,
             r#"{"jsonrpc":"2.0","error":{"code":-32009,"message":"Too many calls in flight; try again when some have finished","data":{"limit":2,"unit":"calls in flight"}},"id":9}"#
         );
+        // rpc.discover (whose reply is the whole document) counts like any call.
+        let discover = ep.handle(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":11}"#).await.unwrap();
+        assert!(discover.contains(r#""code":-32009"#), "{discover}");
         for t in slow {
             assert!(t.await.unwrap().unwrap().contains(r#""result":200"#));
         }
         let after = ep.handle(r#"{"jsonrpc":"2.0","method":"sleep","params":[1],"id":10}"#).await.unwrap();
         assert_eq!(after, r#"{"jsonrpc":"2.0","result":1,"id":10}"#);
+        let discover = ep.handle(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":12}"#).await.unwrap();
+        assert!(discover.contains(r#""openrpc""#), "{discover}");
     });
 }
 

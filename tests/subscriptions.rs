@@ -262,6 +262,44 @@ fn bad_params_and_the_subscription_limit_are_refused_before_anything_runs() {
 }
 
 #[test]
+fn concurrent_subscribes_cannot_pass_the_limit_together() {
+    let rt = rt();
+    let (ep, _rx) = endpoint(
+        Arc::default(),
+        Limits {
+            max_subscriptions: 4,
+            ..limits()
+        },
+    );
+    let accepted = rt.block_on(async {
+        let tries: Vec<_> = (0..64)
+            .map(|i| {
+                let ep = ep.clone();
+                tokio::spawn(async move {
+                    let text = format!(
+                        r#"{{"jsonrpc":"2.0","method":"count","params":[1000000],"id":{i}}}"#
+                    );
+                    ep.handle_from("p", &text).await.unwrap_or_default()
+                })
+            })
+            .collect();
+        let mut accepted = 0;
+        for t in tries {
+            let reply = t.await.unwrap();
+            // An accepted subscribe is answered through the outbox (before its first item).
+            if reply.is_empty() || reply.contains(r#""result""#) {
+                accepted += 1;
+            } else {
+                assert!(reply.contains("-32009"), "{reply}");
+            }
+        }
+        accepted
+    });
+    assert_eq!(accepted, 4);
+    ep.cancel_running();
+}
+
+#[test]
 fn without_an_outbox_subscribing_is_an_error_not_a_hang() {
     let rt = rt();
     let router = Api::new()

@@ -408,15 +408,14 @@ impl Endpoint {
         params: Option<&RawValue>,
         call: Option<CallKey>,
     ) -> Result<Box<RawValue>, RpcError> {
-        if method == DISCOVER {
-            return self.discover(params.map(RawValue::get));
-        }
-        let Some(compiled) = self.router.compiled(method) else {
+        let compiled = self.router.compiled(method);
+        if compiled.is_none() && method != DISCOVER {
             return Err(RpcError::method_not_found(method));
-        };
-        if !self.allow.permits(method) {
+        }
+        if compiled.is_some() && !self.allow.permits(method) {
             return Err(self.not_allowed(method));
         }
+        // Counted like any call, `rpc.discover` included (its reply is the whole document).
         let limit = self.router.limits().max_in_flight;
         let _running = Running(self.running.clone());
         if self.running.fetch_add(1, Ordering::SeqCst) >= limit {
@@ -425,6 +424,9 @@ impl Endpoint {
             return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG)
                 .with_data(serde_json::json!({ "limit": limit, "unit": "calls in flight" })));
         }
+        let Some(compiled) = compiled else {
+            return self.discover(params.map(RawValue::get));
+        };
         if let Run::Subscribe(_) = compiled.run {
             return Err(RpcError::invalid_params(format!(
                 "'{method}' is a subscription: send it as a request (with an id), as api.subscribe does"
@@ -543,12 +545,15 @@ impl Endpoint {
             )));
         };
         let limits = self.router.limits();
-        if self.subs.len() >= limits.max_subscriptions {
+        let busy = || {
             static THROTTLE: Throttle = Throttle::new();
             refusal!(THROTTLE, method, window = %self.site.window, limit = limits.max_subscriptions, "refused: too many live subscriptions");
-            return Err(RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG).with_data(
+            RpcError::new(error::SERVER_BUSY, error::SERVER_BUSY_MSG).with_data(
                 serde_json::json!({ "limit": limits.max_subscriptions, "unit": "live subscriptions" }),
-            ));
+            )
+        };
+        if self.subs.len() >= limits.max_subscriptions {
+            return Err(busy());
         }
         let params = compiled.params(params)?;
         let shared = &self.router.inner.shared;
@@ -564,7 +569,14 @@ impl Endpoint {
             ctx.cancel_flag(),
             ctx.extension::<super::bytes::Scope>().cloned(),
         ));
-        self.subs.insert(live.clone());
+        // Checked again where it is inserted, under one lock: concurrent subscribes cannot
+        // pass the limit together.
+        if !self
+            .subs
+            .insert_within(live.clone(), limits.max_subscriptions)
+        {
+            return Err(busy());
+        }
         let reply = serde_json::value::to_raw_value(&*live.id).expect("a string is JSON");
         let (run, subs, name) = (run.clone(), self.subs.clone(), compiled.name.clone());
         let count = super::stats::LiveCount::enter(shared.stats.clone());

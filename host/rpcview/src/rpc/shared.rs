@@ -4,6 +4,7 @@
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use super::stats::Stats;
 use super::validate::Validator;
@@ -100,12 +101,17 @@ struct TaskState {
     next: u64,
     running: HashMap<u64, Task>,
     /// Cancels that came before their call's handler started (both were in flight at once):
-    /// the handler is cancelled as it registers. The last [`EARLY_CANCELS`] only.
-    early: std::collections::VecDeque<CallKey>,
+    /// the handler is cancelled as it registers, if it does within [`EARLY_CANCEL_TTL`]. The
+    /// last [`EARLY_CANCELS`] only.
+    early: std::collections::VecDeque<(CallKey, Instant)>,
 }
 
 /// How many cancels of calls not yet started an endpoint remembers.
 const EARLY_CANCELS: usize = 256;
+/// How long a cancel that matched no running call waits for its call to start: a cancel
+/// overtakes its call only while both are in flight, so a later call that reuses the id
+/// (JSON-RPC clients often do) is not cancelled by it.
+const EARLY_CANCEL_TTL: Duration = Duration::from_secs(2);
 
 /// One running handler: the call it answers, how to abort it, and the flag a blocking
 /// handler polls.
@@ -137,9 +143,16 @@ pub(crate) struct CallKey {
 impl Tasks {
     /// Registers a running task; the returned id removes it.
     pub(crate) fn add(&self, task: Task) -> u64 {
+        self.add_at(task, Instant::now())
+    }
+
+    fn add_at(&self, task: Task, now: Instant) -> u64 {
         let mut state = self.state.lock().expect("tasks lock");
+        state
+            .early
+            .retain(|(_, at)| now.duration_since(*at) < EARLY_CANCEL_TTL);
         if let Some(call) = &task.call {
-            if let Some(i) = state.early.iter().position(|c| c == call) {
+            if let Some(i) = state.early.iter().position(|(c, _)| c == call) {
                 state.early.remove(i);
                 task.cancel();
             }
@@ -157,6 +170,10 @@ impl Tasks {
     /// Cancels the tasks answering `call`, or the call as soon as it starts; returns how many
     /// were running.
     pub(crate) fn cancel(&self, call: &CallKey) -> usize {
+        self.cancel_at(call, Instant::now())
+    }
+
+    fn cancel_at(&self, call: &CallKey, now: Instant) -> usize {
         let mut state = self.state.lock().expect("tasks lock");
         let mut n = 0;
         for task in state
@@ -171,7 +188,7 @@ impl Tasks {
             if state.early.len() == EARLY_CANCELS {
                 state.early.pop_front();
             }
-            state.early.push_back(call.clone());
+            state.early.push_back((call.clone(), now));
         }
         n
     }
@@ -200,4 +217,44 @@ pub(crate) struct Shared {
     pub(crate) last_subscription: std::sync::atomic::AtomicU64,
     /// Told of every call once answered (set by the app when it has an `on_call` hook).
     pub(crate) on_call: std::sync::OnceLock<super::observe::CallHook>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str) -> (Task, Arc<std::sync::atomic::AtomicBool>) {
+        let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let call = CallKey {
+            scope: "page".into(),
+            id: id.into(),
+        };
+        let task = Task {
+            call: Some(call),
+            abort: None,
+            cancelled: cancelled.clone(),
+        };
+        (task, cancelled)
+    }
+
+    #[test]
+    fn a_cancel_that_overtook_its_call_cancels_it_but_not_a_later_call_with_its_id() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let tasks = Tasks::default();
+        let key = CallKey {
+            scope: "page".into(),
+            id: "7".into(),
+        };
+        let now = Instant::now();
+        // The cancel arrives first; its call starts right after: cancelled.
+        assert_eq!(tasks.cancel_at(&key, now), 0);
+        let (t, cancelled) = task("7");
+        tasks.add_at(t, now + Duration::from_millis(10));
+        assert!(cancelled.load(SeqCst));
+        // A cancel that matched nothing, and a call reusing the id much later: not cancelled.
+        tasks.cancel_at(&key, now);
+        let (t, cancelled) = task("7");
+        tasks.add_at(t, now + EARLY_CANCEL_TTL + Duration::from_millis(1));
+        assert!(!cancelled.load(SeqCst));
+    }
 }

@@ -280,11 +280,14 @@ impl Subscriptions {
         self.live.lock().expect("subscriptions lock").len()
     }
 
-    pub(crate) fn insert(&self, sub: Arc<LiveSub>) {
-        self.live
-            .lock()
-            .expect("subscriptions lock")
-            .insert(sub.id.clone(), sub);
+    /// Inserts `sub` if fewer than `limit` are live; whether it did.
+    pub(crate) fn insert_within(&self, sub: Arc<LiveSub>, limit: usize) -> bool {
+        let mut live = self.live.lock().expect("subscriptions lock");
+        if live.len() >= limit {
+            return false;
+        }
+        live.insert(sub.id.clone(), sub);
+        true
     }
 
     pub(crate) fn remove(&self, id: &str) {
