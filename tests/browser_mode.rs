@@ -287,3 +287,109 @@ async fn sockets_without_the_token_origin_or_host_are_refused_before_any_handler
         "no handler ran"
     );
 }
+
+/// A WebSocket text frame as a client sends it (masked, here with a zero key).
+fn client_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x81];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n if n < 65536 => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&[0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_silent_connections_are_bounded_and_timed_out() {
+    let server = start(Arc::default());
+    let port = server.port;
+    // More idle connections than the server serves at once; none sends a byte.
+    let idle = tokio::task::spawn_blocking(move || {
+        (0..300)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    // A good client is still answered (the idle ones are closed after the header timeout).
+    let mut headers = HeaderMap::new();
+    headers.insert("Origin", HeaderValue::from_str(&server.origin).unwrap());
+    let client = WsClientBuilder::default()
+        .set_headers(headers)
+        .connection_timeout(TIMEOUT)
+        .request_timeout(TIMEOUT)
+        .build(&server.url)
+        .await
+        .unwrap();
+    let sum: i64 = client.request("math.add", rpc_params![2, 3]).await.unwrap();
+    assert_eq!(sum, 5);
+    // A silent connection is closed by the server, not held forever.
+    let closed = tokio::task::spawn_blocking(move || {
+        let mut first = idle.into_iter().next().unwrap();
+        first.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let started = Instant::now();
+        let mut buf = [0u8; 64];
+        let n = first.read(&mut buf);
+        (n.map_err(|e| e.kind()), started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(closed.0, Ok(0) | Err(std::io::ErrorKind::ConnectionReset)),
+        "{closed:?}"
+    );
+    assert!(closed.1 < TIMEOUT, "{closed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_never_reads_is_closed_before_its_replies_pile_up() {
+    let server = start(Arc::default());
+    let (port, token, origin) = (server.port, server.token.clone(), server.origin.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+        let req = format!(
+            "GET {WS_PATH}?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\n\
+             Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        );
+        stream.write_all(req.as_bytes()).unwrap();
+        // Batches of rpc.discover (each reply is the whole document), and never a read.
+        let batch = format!(
+            "[{}]",
+            vec![r#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#; 20].join(",")
+        );
+        let frame = client_frame(batch.as_bytes());
+        let started = Instant::now();
+        let mut sent = 0usize;
+        while started.elapsed() < TIMEOUT * 2 {
+            if let Err(e) = stream.write_all(&frame) {
+                return Ok((sent, e.kind()));
+            }
+            sent += 1;
+        }
+        Err(sent)
+    })
+    .await
+    .unwrap();
+    let (sent, why) = outcome.expect("the server never closed the socket");
+    assert!(
+        matches!(
+            why,
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ),
+        "{why:?} after {sent} frames"
+    );
+    // The server goes on serving others.
+    let client = client(&server).await;
+    let sum: i64 = client.request("math.add", rpc_params![1, 1]).await.unwrap();
+    assert_eq!(sum, 2);
+}

@@ -38,12 +38,17 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+use crate::rpc::log::{refusal, Throttle};
 
 use crate::rpc::capability::Grant;
 use crate::rpc::{Allow, Api, BuildError, CallLog, Capability, Emitter, Router};
 use crate::{Assets, Window, WindowInfo, DEFAULT_CSP};
 use socket::Conn;
+/// Bytes of replies and pushes that may wait for one WebSocket to read them (at least: twice
+/// the largest message when that is more); past it the socket is closed.
+pub const MAX_QUEUED_BYTES: usize = socket::MAX_QUEUED_BYTES;
 
 /// The URL path of the preload script the server injects into HTML documents.
 pub const PRELOAD_PATH: &str = "/__rpcview/preload.js";
@@ -302,22 +307,40 @@ impl Bound {
         self.listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(self.listener)?;
         tracing::info!(origin = %self.inner.origins[0], "browser mode: serving the app and its API over WebSocket");
+        // At most MAX_CONNECTIONS at once: past that, accepting waits for one to end (the
+        // kernel's backlog holds the rest), so idle sockets cannot exhaust descriptors.
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
+            let slot = slots
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
             let (stream, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
                 Err(e) if is_transient(&e) => {
-                    tracing::warn!("accept failed, going on: {e}");
+                    // Out of descriptors or a reset: wait a little instead of spinning (and
+                    // logging) on an error that will be there again at once.
+                    static THROTTLE: Throttle = Throttle::new();
+                    refusal!(THROTTLE, "accept failed, retrying in 50 ms: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
             };
             let inner = self.inner.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 let service = hyper::service::service_fn(move |req| {
                     let inner = inner.clone();
                     async move { Ok::<_, Infallible>(inner.respond(req, peer)) }
                 });
+                // A client gets HEADER_TIMEOUT to send a request's head (hyper's timeout
+                // needs its timer set; without it a silent socket was held forever).
                 let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .max_buf_size(MAX_HEAD_BYTES)
                     .serve_connection(TokioIo::new(stream), service)
                     .with_upgrades();
                 if let Err(e) = conn.await {
@@ -348,6 +371,15 @@ fn is_transient(e: &std::io::Error) -> bool {
         ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
     ) || e.raw_os_error() == Some(24) // EMFILE: too many open files, for now
 }
+
+/// Connections served at once; more wait in the kernel's backlog until one ends.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a client has to send a request's head before its connection is closed.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The largest request head read (hyper's read buffer).
+const MAX_HEAD_BYTES: usize = 64 << 10;
+/// How long accepting waits after a failure (out of file descriptors, say).
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// 32 random bytes from the OS, in hex.
 fn new_token() -> Result<String, std::io::Error> {

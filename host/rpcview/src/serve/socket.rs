@@ -2,7 +2,7 @@
 //! connected page, and pushes to every page of the window.
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
@@ -21,10 +21,40 @@ use super::Inner;
 use crate::rpc::capability::Grant;
 use crate::rpc::{Allow, CallSite, Endpoint};
 
+/// Bytes of replies and pushes that may wait for one socket to read them (at least; twice
+/// the largest message when that is more).
+pub(super) const MAX_QUEUED_BYTES: usize = 64 << 20;
+
 /// One connected page (a WebSocket): where its messages go, and what it may receive.
 pub(super) struct Conn {
-    tx: tokio::sync::mpsc::UnboundedSender<String>,
+    tx: Outbox,
     allow: Allow,
+}
+
+/// What waits to be written to one socket, bounded in bytes: a client that sends and never
+/// reads would otherwise have its replies pile up in the host's memory. Past the bound the
+/// connection is closed (its calls and subscriptions cancelled, as on any close).
+#[derive(Clone)]
+struct Outbox {
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+    queued: Arc<AtomicUsize>,
+    limit: usize,
+    overflow: Arc<tokio::sync::Notify>,
+}
+
+impl Outbox {
+    /// Queues `text`, or closes the connection if it would pass the bound.
+    fn send(&self, text: String) {
+        let len = text.len();
+        if self.queued.fetch_add(len, Ordering::SeqCst) + len > self.limit {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+            self.overflow.notify_one();
+            return;
+        }
+        if self.tx.send(text).is_err() {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Inner {
@@ -123,6 +153,19 @@ impl Inner {
         let scope: Arc<str> = format!("ws-{id}").into();
         let url: Arc<str> = format!("{origin}/").into();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let limit = self
+            .router
+            .limits()
+            .max_message_bytes
+            .saturating_mul(2)
+            .max(MAX_QUEUED_BYTES);
+        let tx = Outbox {
+            tx,
+            queued: Arc::default(),
+            limit,
+            overflow: Arc::default(),
+        };
+        let (queued, overflow) = (tx.queued.clone(), tx.overflow.clone());
         let outbox = tx.clone();
         let endpoint = Endpoint::new(
             &self.router,
@@ -130,9 +173,7 @@ impl Inner {
             grant.allow.clone(),
         )
         .with_capabilities(grant.capabilities)
-        .with_outbox(move |_scope, text| {
-            let _ = outbox.send(text);
-        });
+        .with_outbox(move |_scope, text| outbox.send(text));
         self.conns.lock().expect("connections lock").insert(
             id,
             Conn {
@@ -144,12 +185,23 @@ impl Inner {
         let (mut sink, mut stream) = ws.split();
         let writer = tokio::spawn(async move {
             while let Some(text) = rx.recv().await {
-                if sink.send(Message::text(text)).await.is_err() {
+                let len = text.len();
+                let sent = sink.send(Message::text(text)).await;
+                queued.fetch_sub(len, Ordering::SeqCst);
+                if sent.is_err() {
                     break;
                 }
             }
         });
-        while let Some(frame) = stream.next().await {
+        loop {
+            let frame = tokio::select! {
+                frame = stream.next() => frame,
+                () = overflow.notified() => {
+                    tracing::warn!(window = %self.label, page = id, limit, "closed a page's socket: more than {limit} bytes of replies waited for it to read");
+                    break;
+                }
+            };
+            let Some(frame) = frame else { break };
             let text = match frame {
                 Ok(Message::Text(t)) => t.as_str().to_owned(),
                 Ok(Message::Binary(b)) => String::from_utf8_lossy(&b).into_owned(),
@@ -164,7 +216,7 @@ impl Inner {
                 (endpoint.clone(), tx.clone(), scope.clone(), url.clone());
             tokio::spawn(async move {
                 if let Some(reply) = endpoint.handle_page(&scope, &url, &text).await {
-                    let _ = tx.send(reply);
+                    tx.send(reply);
                 }
             });
         }
@@ -181,7 +233,7 @@ impl Inner {
         }
         for conn in self.conns.lock().expect("connections lock").values() {
             if conn.allow.permits(event) {
-                let _ = conn.tx.send(text.to_owned());
+                conn.tx.send(text.to_owned());
             }
         }
     }
