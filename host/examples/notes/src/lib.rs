@@ -214,12 +214,23 @@ async fn notes_export(
     Ok(())
 }
 
+/// Extra windows open at once (each is a web process): a page cannot open them without end.
+pub const MAX_EXTRA_WINDOWS: usize = 4;
+/// The largest note body, in characters, however it arrives (`notes.save` or `notes.import`).
+pub const MAX_BODY_CHARS: usize = 100_000;
+
 /// Opens another window on the notes page; its pages may not open more windows.
 async fn app_new_window(ctx: Ctx, _: ()) -> Result<String, RpcError> {
     let app = ctx
         .app()
         .ok_or_else(|| RpcError::internal("app.new_window needs a running app"))?;
     let taken: Vec<String> = app.windows().into_iter().map(|w| w.label).collect();
+    if taken.iter().filter(|l| l.starts_with("notes-")).count() >= MAX_EXTRA_WINDOWS {
+        return Err(RpcError::new(
+            rpcview::error::SERVER_BUSY,
+            format!("at most {MAX_EXTRA_WINDOWS} extra windows are open at once; close one first"),
+        ));
+    }
     let label = (2..)
         .map(|n| format!("notes-{n}"))
         .find(|l| !taken.contains(l))
@@ -270,6 +281,13 @@ async fn notes_import(store: State<Store>, _: Ctx, p: ImportNote) -> Result<Note
     let text = std::str::from_utf8(&p.data)
         .map_err(|e| RpcError::invalid_params(format!("the file is not UTF-8 text: {e}")))?;
     let (title, body) = text.split_once('\n').unwrap_or((text, ""));
+    // The same bound as notes.save's schema: the bytes' own size is checked by the host only
+    // against the message limit.
+    if body.chars().nth(MAX_BODY_CHARS).is_some() {
+        return Err(RpcError::invalid_params(format!(
+            "the file's body is longer than {MAX_BODY_CHARS} characters"
+        )));
+    }
     let title = title.trim_start_matches('#').trim();
     if title.is_empty() {
         return Err(RpcError::invalid_params(
@@ -317,6 +335,54 @@ mod tests {
             .baseline(format!("{schema}/baseline/openrpc.json"))
             .command("RPCVIEW_SCHEMA=write cargo test -p rpcview-notes schema_is_fresh")
             .assert_fresh();
+    }
+
+    #[test]
+    fn an_import_is_bounded_like_a_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = super::api(super::Store::open(dir.path()).unwrap())
+            .build()
+            .unwrap();
+        let ep =
+            rpcview::Endpoint::new(&router, rpcview::CallSite::default(), rpcview::Allow::all());
+        let rt = rpcview::tokio::runtime::Runtime::new().unwrap();
+        let call = |body_chars: usize| {
+            let data = format!("title\n{}", "x".repeat(body_chars));
+            let b64 = base64_of(data.as_bytes());
+            let text = format!(
+                r#"{{"jsonrpc":"2.0","method":"notes.import","params":{{"data":{{"$base64":"{b64}"}}}},"id":1}}"#
+            );
+            rt.block_on(ep.handle(&text)).unwrap()
+        };
+        assert!(call(super::MAX_BODY_CHARS).contains(r#""result""#));
+        let big = call(super::MAX_BODY_CHARS + 1);
+        assert!(
+            big.contains("-32602") && big.contains("longer than"),
+            "{big}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the first was stored"
+        );
+    }
+
+    fn base64_of(data: &[u8]) -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in data.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
     }
 
     #[test]
